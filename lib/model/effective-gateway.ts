@@ -1,0 +1,23 @@
+import { orgUnitAncestry, orgUnitKey } from './org-unit-path';
+
+/**
+ * The effective "Allow per-user outbound gateways" value for an OU: the explicit setting of the nearest OU on
+ * the path from that OU to the root; with none set, Google's default, not allowed. Shared by synth-time
+ * validation, plan-time findings and the emulator's documentation.
+ */
+export interface EffectiveGateway {
+  readonly allowed: boolean;
+  /** The OU whose explicit setting decided, or undefined when Google's default applies. */
+  readonly decidedBy?: string;
+}
+
+/** Computes the effective setting from explicit per-OU values (keys are OU paths, any case). */
+export function effectiveGateway(orgUnitPath: string, explicit: ReadonlyMap<string, boolean>): EffectiveGateway {
+  const byKey = new Map<string, [string, boolean]>();
+  for (const [path, value] of explicit) byKey.set(orgUnitKey(path), [path, value]);
+  for (const candidate of orgUnitAncestry(orgUnitPath)) {
+    const hit = byKey.get(orgUnitKey(candidate));
+    if (hit) return { allowed: hit[1], decidedBy: hit[0] };
+  }
+  return { allowed: false };
+}

@@ -1,0 +1,80 @@
+/**
+ * The catalogue of errors: every error the library raises on purpose has a stable code listed here, so that
+ * users and pipelines can match on it. Messages say what went wrong, the value received, what is allowed
+ * and what to do. No message ever contains a secret value.
+ *
+ * Ranges: MP1xxx manifest and synth · MP2xxx Admin API · MP3xxx plan and apply · MP4xxx command line ·
+ * MP5xxx import.
+ */
+
+export const ErrorCodes = {
+  /** The manifest (or the construct tree) breaks one or more validation rules. */
+  MANIFEST_INVALID: 'MP1000',
+  /** A secret reference does not resolve (missing environment variable or file). */
+  SECRET_UNRESOLVED: 'MP1100',
+  /** Two stacks of one app declare the same object. */
+  DUPLICATE_ACROSS_STACKS: 'MP1200',
+  /** Unacknowledged warning-level findings or error-level findings stop synth. */
+  FINDINGS_BLOCK_SYNTH: 'MP1300',
+
+  /** The credentials are missing, unreadable or rejected by the token endpoint. */
+  CREDENTIALS: 'MP2000',
+  /** The caller lacks a scope, a delegation grant or an admin role. Never retried. */
+  PERMISSION_DENIED: 'MP2001',
+  /** The object does not exist. */
+  NOT_FOUND: 'MP2002',
+  /** The object exists already. */
+  ALREADY_EXISTS: 'MP2003',
+  /** The API refused a request for a reason other than permissions (400, 412). */
+  REQUEST_REFUSED: 'MP2004',
+  /** The call kept failing with retryable errors until the retry deadline passed. */
+  RETRIES_EXHAUSTED: 'MP2005',
+  /** The API refuses writes to this policy setting; a person must change it in the Admin console. */
+  POLICY_WRITE_REFUSED: 'MP2006',
+
+  /** The live state changed since the plan was saved. */
+  PLAN_STALE: 'MP3000',
+  /** A saved plan file cannot be read. */
+  PLAN_FILE_INVALID: 'MP3001',
+  /** The ledger of secret fingerprints is unreadable or corrupt. */
+  LEDGER_CORRUPT: 'MP3002',
+  /** Some changes of an apply failed; the rest were done. */
+  APPLY_INCOMPLETE: 'MP3003',
+
+  /** The command line is wrong (unknown flag, missing value). */
+  USAGE: 'MP4000',
+  /** The cdktf app could not be run or produced no manifest. */
+  APP_FAILED: 'MP4001',
+
+  /** Import could not read or write what it needed. */
+  IMPORT_FAILED: 'MP5000',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const ERROR_SYM = Symbol.for('workspace-mail-policy.MailPolicyError');
+
+/** An error raised on purpose, with a stable code from `ErrorCodes`. */
+export class MailPolicyError extends Error {
+  /** Whether `x` is a `MailPolicyError`, also across duplicate copies of the library. */
+  public static isMailPolicyError(x: unknown): x is MailPolicyError {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[ERROR_SYM] === true;
+  }
+
+  public readonly code: ErrorCode;
+  /** Structured facts for machines (never a secret). */
+  public readonly details: Readonly<Record<string, unknown>>;
+
+  public constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'MailPolicyError';
+    this.code = code;
+    this.details = details;
+    Object.defineProperty(this, ERROR_SYM, { value: true });
+  }
+
+  /** `[MP1000] message`: how the command line prints it. */
+  public format(): string {
+    return `[${this.code}] ${this.message}`;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Shapes shared by validation (hard errors with a JSON path and a construct path) and the rule pack
+ * (findings with a level that a user may acknowledge).
+ */
+
+/** One broken validation rule. */
+export interface ValidationIssue {
+  /** Stable code of the rule, for example `MPV-SMTP-PORT`. */
+  readonly code: string;
+  /** JSON path into the manifest, for example `$.sendAs[2].smtp.port`. */
+  readonly jsonPath: string;
+  /** Construct path of the declaring construct, when the manifest came from constructs. */
+  readonly constructPath?: string;
+  /** The offending field, for example `smtp.port`. */
+  readonly field: string;
+  /** The value received (never a secret value; secret references are fine). */
+  readonly value: unknown;
+  /** What is allowed, in words. */
+  readonly allowed: string;
+  /** One-line explanation. */
+  readonly message: string;
+}
+
+export type FindingLevel = 'error' | 'warning' | 'info';
+
+/** A finding of the rule pack. */
+export interface Finding {
+  /** Stable rule id, for example `MPR-GATEWAY-AT-ROOT`. */
+  readonly ruleId: string;
+  readonly level: FindingLevel;
+  /** What the finding is about: `orgUnit:/Sales`, `sendAs:user@example.com/alias@partner.com`, … */
+  readonly subject: string;
+  readonly message: string;
+  /** How to fix it. */
+  readonly fix: string;
+  readonly constructPath?: string;
+  /** The reason given by `acknowledge()`, when the finding was accepted on purpose. */
+  readonly acknowledged?: string;
+}
+
+/** Renders one issue as a compiler-style line. */
+export function formatValidationIssue(issue: ValidationIssue): string {
+  const where = issue.constructPath ?? issue.jsonPath;
+  return `${where}: ${issue.field}: ${issue.message} (received ${JSON.stringify(issue.value)}; allowed: ${issue.allowed}) [${issue.code}]`;
+}
+
+/** Renders one finding as a line. */
+export function formatFinding(finding: Finding): string {
+  const where = finding.constructPath ?? finding.subject;
+  const ack = finding.acknowledged ? ` (acknowledged: ${finding.acknowledged})` : '';
+  return `${finding.level.toUpperCase()} ${finding.ruleId} ${where}: ${finding.message} Fix: ${finding.fix}${ack}`;
+}

@@ -1,0 +1,114 @@
+import { createHmac, createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+
+import type { SecretRef } from './manifest';
+
+/**
+ * Secret references (`env:NAME`, `file:PATH`) and keyed fingerprints of secret values.
+ *
+ * A fingerprint is `hmac-sha256:<key id>:<hex>`: an HMAC-SHA256 of the value under the fingerprint key, so
+ * it cannot be reversed or brute-forced without the key. The key id (first 8 hex digits of the key's
+ * SHA-256) lets the engine tell "different secret" from "fingerprinted under another key".
+ */
+
+/** Environment variable holding the fingerprint key (any string of 16+ characters). */
+export const FINGERPRINT_KEY_ENV = 'MAILPOLICY_FINGERPRINT_KEY';
+
+/** Default key file, relative to the working directory, created on first use when the variable is unset. */
+export const DEFAULT_FINGERPRINT_KEY_FILE = '.mailpolicy/fingerprint.key';
+
+const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
+const FILE_REF = /^file:(.+)$/;
+const FINGERPRINT = /^hmac-sha256:([0-9a-f]{8}):([0-9a-f]{64})$/;
+
+/** A fingerprint key and its public id. */
+export interface FingerprintKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+/** Where a secret reference points. */
+export type ParsedSecretRef = { kind: 'env'; name: string } | { kind: 'file'; path: string };
+
+/** Parses `env:NAME` / `file:PATH`; undefined when the reference is malformed. */
+export function parseSecretRef(ref: string): ParsedSecretRef | undefined {
+  const env = ENV_REF.exec(ref);
+  if (env) return { kind: 'env', name: env[1] };
+  const file = FILE_REF.exec(ref);
+  if (file) return { kind: 'file', path: file[1] };
+  return undefined;
+}
+
+/** Outcome of resolving a secret reference. The value must never be logged or written anywhere. */
+export type SecretResolution = { ok: true; value: string } | { ok: false; reason: string };
+
+/**
+ * Reads the value a reference points to. Files are read relative to `cwd`; one trailing newline is dropped.
+ */
+export function resolveSecret(
+  ref: SecretRef | string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): SecretResolution {
+  const text = typeof ref === 'string' ? ref : ref.ref;
+  const parsed = parseSecretRef(text);
+  if (!parsed) return { ok: false, reason: `malformed secret reference '${text}' (allowed: env:NAME or file:PATH)` };
+  if (parsed.kind === 'env') {
+    const value = env[parsed.name];
+    return value === undefined || value === ''
+      ? { ok: false, reason: `environment variable ${parsed.name} is not set` }
+      : { ok: true, value };
+  }
+  const path = isAbsolute(parsed.path) ? parsed.path : resolve(cwd, parsed.path);
+  try {
+    return { ok: true, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
+  } catch {
+    return { ok: false, reason: `file ${parsed.path} cannot be read` };
+  }
+}
+
+/** Builds a key object from raw key material. */
+export function fingerprintKeyFrom(material: string | Buffer): FingerprintKey {
+  const key = typeof material === 'string' ? Buffer.from(material, 'utf8') : material;
+  return { key, id: createHash('sha256').update(key).digest('hex').slice(0, 8) };
+}
+
+/**
+ * The fingerprint key: `MAILPOLICY_FINGERPRINT_KEY` when set, else the key file (created with 32 random bytes
+ * and mode 0600 when missing). CI that synthesises and applies on different machines sets the variable.
+ */
+export function loadFingerprintKey(
+  env: NodeJS.ProcessEnv = process.env,
+  keyFile: string = resolve(process.cwd(), DEFAULT_FINGERPRINT_KEY_FILE),
+): FingerprintKey {
+  const fromEnv = env[FINGERPRINT_KEY_ENV];
+  if (fromEnv) return fingerprintKeyFrom(fromEnv);
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    chmodSync(keyFile, 0o600);
+  }
+  return fingerprintKeyFrom(readFileSync(keyFile, 'utf8').trim());
+}
+
+/** The keyed fingerprint of a secret value. */
+export function fingerprintSecret(value: string, key: FingerprintKey): string {
+  return `hmac-sha256:${key.id}:${createHmac('sha256', key.key).update(value, 'utf8').digest('hex')}`;
+}
+
+/** Whether a string has the fingerprint format. */
+export function isFingerprint(value: string): boolean {
+  return FINGERPRINT.test(value);
+}
+
+/**
+ * Compares two fingerprints: `same`, `different`, or `incomparable` when either is missing or they were made
+ * under different keys.
+ */
+export function compareFingerprints(a?: string, b?: string): 'same' | 'different' | 'incomparable' {
+  const ma = a ? FINGERPRINT.exec(a) : null;
+  const mb = b ? FINGERPRINT.exec(b) : null;
+  if (!ma || !mb || ma[1] !== mb[1]) return 'incomparable';
+  return ma[2] === mb[2] ? 'same' : 'different';
+}
