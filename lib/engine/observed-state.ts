@@ -1,0 +1,26 @@
+import type { GatewayPolicyRecord, OrgUnitRecord, SendAsRecord, UserRecord } from '../admin/workspace-admin';
+
+/**
+ * What `observe` read from the live tenant, in the manifest's scope. A read that failed after the client's
+ * retries is `indeterminate`: the diff shows it and never plans a change from it ("unknown is not drift").
+ */
+export type Observed<T> = { readonly status: 'ok'; readonly value: T } | { readonly status: 'indeterminate'; readonly error: string };
+
+export interface ObservedState {
+  /** Every OU of the customer, the root included. */
+  readonly orgUnits: Observed<OrgUnitRecord[]>;
+  /** Every explicit `gmail.per_user_outbound_gateway` policy of the customer. */
+  readonly gatewayPolicies: Observed<GatewayPolicyRecord[]>;
+  /** Each referenced user, keyed by lower-cased email; `null` when the user does not exist. */
+  readonly users: Readonly<Record<string, Observed<UserRecord | null>>>;
+  /** Send-as lists, keyed by lower-cased user email: referenced users and users inside exclusive scopes. */
+  readonly sendAs: Readonly<Record<string, Observed<SendAsRecord[]>>>;
+  /** Members of each exclusive OU scope, keyed by `orgUnit:<path>` (lower-cased path). */
+  readonly scopeMembers: Readonly<Record<string, Observed<UserRecord[]>>>;
+  /**
+   * Whether the target accepts writes to the gateway setting through the Policy API (`api`), or a person
+   * must change it in the Admin console (`manual`). Comes from configuration or from an earlier refusal
+   * recorded in the ledger.
+   */
+  readonly policyWrites: 'api' | 'manual';
+}
