@@ -55,6 +55,11 @@ export const OrgUnitSchema = z
     description: z.string().optional(),
     /** `false` for an OU referenced with `OrgUnit.fromPath`: it must exist and is never changed. */
     managed: z.boolean(),
+    /**
+     * The OU's former path, when it is being renamed or moved: the engine then updates the OU found there
+     * instead of creating a new one (like Terraform's `moved` blocks).
+     */
+    movedFrom: z.string().optional(),
     constructPath,
   })
   .strict();
