@@ -7,3 +7,4 @@ export * from './org-unit-path';
 export * from './parse-manifest';
 export * from './secret-ref';
 export * from './validate-manifest';
+export * from './rules';

@@ -1,5 +1,15 @@
 import type { ValidationIssue } from './findings';
 import type { Manifest } from './manifest';
+import { domainsRule, duplicateUserRule, emailSyntaxRule } from './validation/identity-rules';
+import { duplicateOrgUnitRule, orgUnitParentRule, orgUnitShapeRule } from './validation/org-unit-rules';
+import { acknowledgementRule, duplicateGatewayPolicyRule, undeclaredOrgUnitRule } from './validation/reference-rules';
+import {
+  defaultSendAsRule,
+  duplicateSendAsRule,
+  smtpEndpointRule,
+  smtpGatewayAllowedRule,
+  smtpInternalAddressRule,
+} from './validation/send-as-rules';
 
 /**
  * The validation rule table: value rules and cross-object rules over a structurally valid manifest. Each rule
@@ -11,7 +21,22 @@ export interface ValidationRule {
   check(manifest: Manifest): ValidationIssue[];
 }
 
-export const VALIDATION_RULES: readonly ValidationRule[] = [];
+export const VALIDATION_RULES: readonly ValidationRule[] = [
+  domainsRule,
+  emailSyntaxRule,
+  duplicateUserRule,
+  orgUnitShapeRule,
+  duplicateOrgUnitRule,
+  orgUnitParentRule,
+  undeclaredOrgUnitRule,
+  duplicateGatewayPolicyRule,
+  smtpEndpointRule,
+  duplicateSendAsRule,
+  defaultSendAsRule,
+  smtpInternalAddressRule,
+  smtpGatewayAllowedRule,
+  acknowledgementRule,
+];
 
 /** Runs every rule of the table and returns all problems, in table order then manifest order. */
 export function validateManifest(manifest: Manifest): ValidationIssue[] {

@@ -1,0 +1,4 @@
+export * from './finding-rule';
+export * from './gateway-rules';
+export * from './rule-pack';
+export * from './send-as-rules';

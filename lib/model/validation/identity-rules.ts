@@ -1,0 +1,111 @@
+import { isValidDomain, isValidEmail, normaliseEmail } from '../email';
+import type { ValidationIssue } from '../findings';
+import type { Manifest } from '../manifest';
+import type { ValidationRule } from '../validate-manifest';
+
+import { issueAt } from './issue';
+
+const EMAIL_ALLOWED = 'an address like name@example.com (dot-atom local part of at most 64 characters, a DNS domain)';
+
+function emailIssue(jsonPath: string, entry: { constructPath?: string }, field: string, value: string) {
+  return issueAt('MPV-EMAIL', { jsonPath, entry }, field, value, EMAIL_ALLOWED, 'not a valid email address');
+}
+
+/** Every address in the manifest is a syntactically valid email address. */
+export const emailSyntaxRule: ValidationRule = {
+  code: 'MPV-EMAIL',
+  description: 'Email addresses are syntactically valid.',
+  check(manifest: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    manifest.users.forEach((u, i) => {
+      if (!isValidEmail(u.email)) out.push(emailIssue(`$.users[${i}]`, u, 'email', u.email));
+    });
+    manifest.sendAs.forEach((s, i) => {
+      const at = `$.sendAs[${i}]`;
+      if (!isValidEmail(s.userEmail)) out.push(emailIssue(at, s, 'userEmail', s.userEmail));
+      if (!isValidEmail(s.sendAsEmail)) out.push(emailIssue(at, s, 'sendAsEmail', s.sendAsEmail));
+      if (s.replyToAddress !== undefined && !isValidEmail(s.replyToAddress)) {
+        out.push(emailIssue(at, s, 'replyToAddress', s.replyToAddress));
+      }
+    });
+    manifest.ownership.forEach((o, i) => {
+      if (o.kind === 'user' && !isValidEmail(o.email)) out.push(emailIssue(`$.ownership[${i}]`, o, 'email', o.email));
+    });
+    return out;
+  },
+};
+
+/** At least one customer domain, each a valid DNS name, none twice. */
+export const domainsRule: ValidationRule = {
+  code: 'MPV-DOMAINS',
+  description: 'The customer domains are valid DNS names, at least one, no duplicates.',
+  check(manifest: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    const site = { jsonPath: '$' };
+    if (manifest.domains.length === 0) {
+      out.push(
+        issueAt(
+          'MPV-DOMAINS',
+          site,
+          'domains',
+          [],
+          'at least one domain, the primary first',
+          'no customer domain given',
+        ),
+      );
+    }
+    const seen = new Set<string>();
+    manifest.domains.forEach((d, i) => {
+      const at = { jsonPath: `$.domains[${i}]` };
+      if (!isValidDomain(d)) {
+        out.push(issueAt('MPV-DOMAINS', at, '', d, 'a DNS domain like example.com', 'not a valid domain name'));
+      } else if (seen.has(d.trim().toLowerCase())) {
+        out.push(issueAt('MPV-DOMAINS', at, '', d, 'each domain once', 'domain listed twice'));
+      }
+      seen.add(d.trim().toLowerCase());
+    });
+    if (manifest.customerId.trim().length === 0) {
+      out.push(
+        issueAt(
+          'MPV-DOMAINS',
+          site,
+          'customerId',
+          manifest.customerId,
+          "'my_customer' or a customer id like C01abc23d",
+          'empty customer id',
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+/** A user is referenced once per stack; two references would disagree about its placement. */
+export const duplicateUserRule: ValidationRule = {
+  code: 'MPV-USER-DUPLICATE',
+  description: 'Each user appears once in a manifest.',
+  check(manifest: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    const first = new Map<string, number>();
+    manifest.users.forEach((u, i) => {
+      const key = normaliseEmail(u.email);
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, i);
+        return;
+      }
+      const other = manifest.users[earlier];
+      out.push(
+        issueAt(
+          'MPV-USER-DUPLICATE',
+          { jsonPath: `$.users[${i}]`, entry: u },
+          'email',
+          u.email,
+          'each user once per stack (reuse the IUser returned by User.fromEmail)',
+          `user declared twice; also at ${other.constructPath ?? `$.users[${earlier}]`}`,
+        ),
+      );
+    });
+    return out;
+  },
+};
