@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { ErrorCodes, MailPolicyError } from '../model/errors';
+import { MANIFEST_FILE_NAME, type Manifest } from '../model/manifest';
+import { parseManifest } from '../model/parse-manifest';
+
+/**
+ * Finds the manifests a command works on: given files (`--manifest`), or the stacks of a cdktf app
+ * (`--app DIR`, run with the app command of its `cdktf.json`, the way `cdktf synth` runs it, without
+ * needing cdktf-cli).
+ */
+export interface LoadedStack {
+  readonly name: string;
+  readonly manifestFile: string;
+  readonly manifest: Manifest;
+}
+
+export interface StackSelection {
+  readonly manifests?: readonly string[];
+  readonly appDir?: string;
+  readonly stack?: string;
+  readonly all?: boolean;
+}
+
+interface CdktfConfig {
+  readonly app: string;
+  readonly output: string;
+}
+
+function readCdktfConfig(appDir: string): CdktfConfig {
+  const file = join(appDir, 'cdktf.json');
+  if (!existsSync(file)) {
+    throw new MailPolicyError(ErrorCodes.APP_FAILED, `no cdktf.json in ${appDir}: pass --app DIR or --manifest FILE`);
+  }
+  let parsed: { app?: unknown; output?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new MailPolicyError(ErrorCodes.APP_FAILED, `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed.app !== 'string' || parsed.app.trim() === '') {
+    throw new MailPolicyError(ErrorCodes.APP_FAILED, `${file}: "app" must be the command that runs the app`);
+  }
+  return { app: parsed.app, output: typeof parsed.output === 'string' ? parsed.output : 'cdktf.out' };
+}
+
+/**
+ * Runs the app command of `appDir/cdktf.json` and returns the output folder. The command comes from the
+ * user's own configuration file (as with cdktf-cli); no value is interpolated into it.
+ */
+export async function synthApp(
+  appDir: string,
+  env: NodeJS.ProcessEnv,
+  io: { stderr: NodeJS.WritableStream },
+): Promise<string> {
+  const config = readCdktfConfig(appDir);
+  const outdir = resolve(appDir, config.output);
+  const code = await new Promise<number>((done, fail) => {
+    const child = spawn('/bin/sh', ['-c', config.app], {
+      cwd: appDir,
+      env: { ...env, CDKTF_OUTDIR: outdir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => io.stderr.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => io.stderr.write(chunk));
+    child.on('error', fail);
+    child.on('close', (status) => done(status ?? 1));
+  });
+  if (code !== 0) {
+    throw new MailPolicyError(ErrorCodes.APP_FAILED, `the app command '${config.app}' in ${appDir} exited with ${code}`);
+  }
+  return outdir;
+}
+
+/** The manifests under a synth output folder, by stack name. */
+export function manifestsIn(outdir: string): Array<{ name: string; file: string }> {
+  const stacksDir = join(outdir, 'stacks');
+  if (!existsSync(stacksDir)) return [];
+  return readdirSync(stacksDir)
+    .sort()
+    .map((name) => ({ name, file: join(stacksDir, name, MANIFEST_FILE_NAME) }))
+    .filter((entry) => existsSync(entry.file));
+}
+
+/** Reads and validates one manifest file. */
+export function readManifestFile(file: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new MailPolicyError(ErrorCodes.MANIFEST_INVALID, `${file} cannot be read as JSON: ${(error as Error).message}`);
+  }
+  return parseManifest(json);
+}
+
+function select(stacks: LoadedStack[], selection: StackSelection): LoadedStack[] {
+  if (selection.stack) {
+    const chosen = stacks.filter((s) => s.name === selection.stack);
+    if (chosen.length === 0) {
+      throw new MailPolicyError(
+        ErrorCodes.USAGE,
+        `--stack ${selection.stack}: no such stack (stacks: ${stacks.map((s) => s.name).join(', ') || 'none'})`,
+      );
+    }
+    return chosen;
+  }
+  if (stacks.length > 1 && !selection.all) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      `the app has ${stacks.length} stacks (${stacks.map((s) => s.name).join(', ')}): choose one with --stack NAME or use --all`,
+    );
+  }
+  return stacks;
+}
+
+/** Loads the selected stacks: from `--manifest` files, or by synthesising the app. */
+export async function loadStacks(
+  selection: StackSelection,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  io: { stderr: NodeJS.WritableStream },
+): Promise<LoadedStack[]> {
+  if (selection.manifests && selection.manifests.length > 0) {
+    const stacks = selection.manifests.map((file) => {
+      const path = resolve(cwd, file);
+      const manifest = readManifestFile(path);
+      return { name: manifest.stack, manifestFile: path, manifest };
+    });
+    return select(stacks, selection);
+  }
+  const appDir = resolve(cwd, selection.appDir ?? '.');
+  const outdir = await synthApp(appDir, env, io);
+  const found = manifestsIn(outdir);
+  if (found.length === 0) {
+    throw new MailPolicyError(ErrorCodes.APP_FAILED, `the app in ${appDir} wrote no ${MANIFEST_FILE_NAME}: does it create a MailPolicy?`);
+  }
+  const stacks = found.map(({ name, file }) => ({ name, manifestFile: file, manifest: readManifestFile(file) }));
+  return select(stacks, selection);
+}

@@ -1,0 +1,41 @@
+import { flagOption, stringOption, type OptionTable, type ParsedArgs } from './args';
+import type { StackSelection } from './app-runner';
+import type { TargetOptions } from './target';
+
+/** Options shared by every command that talks to a tenant. */
+export const TARGET_OPTIONS: OptionTable = {
+  target: { type: 'string', value: 'google|emulator', help: 'tenant to talk to (default: google with credentials, else the embedded emulator)' },
+  credentials: { type: 'string', value: 'FILE', help: 'service-account key with domain-wide delegation ($GOOGLE_APPLICATION_CREDENTIALS)' },
+  admin: { type: 'string', value: 'EMAIL', help: 'super admin to impersonate for Directory and Policy calls ($MAILPOLICY_ADMIN)' },
+  'emulator-url': { type: 'string', value: 'URL', help: 'a running `mailpolicy emulator` ($MAILPOLICY_EMULATOR_URL)' },
+  customer: { type: 'string', value: 'ID', help: 'customer id (default: my_customer)' },
+};
+
+/** Options choosing the stacks to work on. */
+export const STACK_OPTIONS: OptionTable = {
+  manifest: { type: 'string', multiple: true, value: 'FILE', help: 'a synthesised mail-policy.json (repeatable)' },
+  app: { type: 'string', value: 'DIR', help: 'a cdktf app to synthesise (default: the current directory)' },
+  stack: { type: 'string', value: 'NAME', help: 'the stack to use in a multi-stack app' },
+  all: { type: 'boolean', help: 'use every stack of the app' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export function targetOptions(args: ParsedArgs): TargetOptions {
+  return {
+    target: stringOption(args, 'target'),
+    credentials: stringOption(args, 'credentials'),
+    admin: stringOption(args, 'admin'),
+    emulatorUrl: stringOption(args, 'emulator-url'),
+    customerId: stringOption(args, 'customer'),
+  };
+}
+
+export function stackSelection(args: ParsedArgs): StackSelection {
+  const manifests = args.values.manifest;
+  return {
+    manifests: Array.isArray(manifests) ? manifests : undefined,
+    appDir: stringOption(args, 'app'),
+    stack: stringOption(args, 'stack'),
+    all: flagOption(args, 'all'),
+  };
+}

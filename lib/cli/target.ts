@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+
+import { createWorkspaceAdmin, loadServiceAccountKey } from '../admin';
+import type { AccessLevel, TargetInfo, WorkspaceAdmin } from '../admin/workspace-admin';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import { ErrorCodes, MailPolicyError } from '../model/errors';
+import type { WorkspaceDir } from './workspace-dir';
+
+/**
+ * Which tenant a command talks to. With Google credentials configured the default is Google; with none, the
+ * embedded emulator, started in-process with its data in `.mailpolicy/emulator.sqlite`. Every command prints
+ * the target first so nobody mistakes the emulator for production.
+ */
+export interface TargetOptions {
+  /** `google` or `emulator`; @default - google when credentials are configured, else the embedded emulator */
+  readonly target?: string;
+  /** Service-account key file. @default - $GOOGLE_APPLICATION_CREDENTIALS */
+  readonly credentials?: string;
+  /** Admin to impersonate for Directory and Policy calls. @default - $MAILPOLICY_ADMIN */
+  readonly admin?: string;
+  /** A running `mailpolicy emulator`. @default - $MAILPOLICY_EMULATOR_URL */
+  readonly emulatorUrl?: string;
+  /** Customer id. @default 'my_customer' */
+  readonly customerId?: string;
+}
+
+export interface Connection {
+  readonly target: TargetInfo;
+  /** A client with the scopes of `access` (read-only for plan and drift). */
+  client(access: AccessLevel): WorkspaceAdmin;
+  close(): Promise<void>;
+}
+
+function targetKind(options: TargetOptions, env: NodeJS.ProcessEnv): 'google' | 'emulator' | 'embedded' {
+  const explicit = options.target ?? env.MAILPOLICY_TARGET;
+  const emulatorUrl = options.emulatorUrl ?? env.MAILPOLICY_EMULATOR_URL;
+  if (explicit !== undefined && explicit !== 'google' && explicit !== 'emulator') {
+    throw new MailPolicyError(ErrorCodes.USAGE, `--target: '${explicit}' is not a target (allowed: google, emulator)`);
+  }
+  if (explicit === 'emulator') return emulatorUrl ? 'emulator' : 'embedded';
+  if (explicit === 'google') return 'google';
+  if (emulatorUrl) return 'emulator';
+  return (options.credentials ?? env.GOOGLE_APPLICATION_CREDENTIALS) ? 'google' : 'embedded';
+}
+
+function requireAdmin(options: TargetOptions, env: NodeJS.ProcessEnv, fallback?: string): string {
+  const admin = options.admin ?? env.MAILPOLICY_ADMIN ?? fallback;
+  if (!admin) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      'no admin to impersonate: pass --admin EMAIL or set MAILPOLICY_ADMIN (a super admin of the tenant)',
+    );
+  }
+  return admin;
+}
+
+function memo(make: (access: AccessLevel) => WorkspaceAdmin): (access: AccessLevel) => WorkspaceAdmin {
+  const clients = new Map<AccessLevel, WorkspaceAdmin>();
+  return (access) => {
+    let client = clients.get(access);
+    if (!client) {
+      client = make(access);
+      clients.set(access, client);
+    }
+    return client;
+  };
+}
+
+/** Opens the target. `defaultAdmin` is used for emulator targets when no admin is given. */
+export async function connect(
+  options: TargetOptions,
+  workspace: WorkspaceDir,
+  env: NodeJS.ProcessEnv,
+  defaultAdmin?: string,
+): Promise<Connection> {
+  const kind = targetKind(options, env);
+  const customerId = options.customerId ?? 'my_customer';
+  if (kind === 'google') {
+    const credentials = loadServiceAccountKey(options.credentials, env);
+    const adminEmail = requireAdmin(options, env);
+    const target: TargetInfo = {
+      kind: 'google',
+      description: `Google Workspace (customer ${customerId}, admin ${adminEmail}, service account ${credentials.client_email})`,
+    };
+    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target }));
+    return { target, client, close: async () => undefined };
+  }
+  if (kind === 'emulator') {
+    const url = (options.emulatorUrl ?? env.MAILPOLICY_EMULATOR_URL ?? '').replace(/\/+$/, '');
+    const credentials = loadServiceAccountKey(options.credentials, env);
+    const adminEmail = requireAdmin(options, env, defaultAdmin);
+    const target: TargetInfo = { kind: 'emulator', description: `Workspace emulator at ${url} (not Google)` };
+    const endpoint = { rootUrl: `${url}/`, tokenUrl: `${url}/token` };
+    const client = memo((access) =>
+      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target }),
+    );
+    return { target, client, close: async () => undefined };
+  }
+  const emulator = await startEmbeddedEmulator(workspace, env);
+  const credentials = emulator.createServiceAccountKey();
+  const adminEmail = options.admin ?? env.MAILPOLICY_ADMIN ?? firstAdmin(emulator) ?? requireAdmin(options, env, defaultAdmin);
+  const target: TargetInfo = {
+    kind: 'emulator',
+    description: `embedded Workspace emulator (data in ${workspace.emulatorDataFile}; not Google)`,
+  };
+  const endpoint = { rootUrl: `${emulator.url}/`, tokenUrl: emulator.tokenUrl };
+  const client = memo((access) =>
+    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target }),
+  );
+  return { target, client, close: () => emulator.close() };
+}
+
+function firstAdmin(emulator: RunningEmulator): string | undefined {
+  return emulator.control.snapshot().users.find((user) => user.isAdmin)?.primaryEmail;
+}
+
+async function startEmbeddedEmulator(workspace: WorkspaceDir, env: NodeJS.ProcessEnv): Promise<RunningEmulator> {
+  const caFile = env.MAILPOLICY_EMULATOR_SMTP_CA;
+  const policyWrites = env.MAILPOLICY_EMULATOR_POLICY_WRITES;
+  if (policyWrites !== undefined && policyWrites !== 'accepted' && policyWrites !== 'refused') {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      `MAILPOLICY_EMULATOR_POLICY_WRITES: '${policyWrites}' (allowed: accepted, refused)`,
+    );
+  }
+  if (caFile && !existsSync(caFile)) {
+    throw new MailPolicyError(ErrorCodes.USAGE, `MAILPOLICY_EMULATOR_SMTP_CA: file ${caFile} does not exist`);
+  }
+  mkdirSync(workspace.stateDir, { recursive: true });
+  return startEmulator({
+    dataFile: workspace.emulatorDataFile,
+    smtpCa: caFile ? readFileSync(caFile, 'utf8') : undefined,
+    policyWrites: policyWrites as 'accepted' | 'refused' | undefined,
+  });
+}
