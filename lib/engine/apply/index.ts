@@ -1,0 +1,4 @@
+export * from './apply-options';
+export * from './apply-plan';
+export * from './progress';
+export * from './manual-steps';
