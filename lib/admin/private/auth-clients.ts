@@ -1,0 +1,62 @@
+/**
+ * One cached `JWT` client per (subject, scope set), all sharing one Gaxios transporter. The transporter turns
+ * gaxios' own retry off for every request (API calls and the token exchange: retry is done once, by the
+ * caller) and, for an emulator, redirects Google's hard-coded token URL.
+ */
+import { Gaxios, type GaxiosOptionsPrepared } from 'gaxios';
+import { JWT } from 'google-auth-library';
+import type { ServiceAccountKey } from '../service-account-key';
+
+/** The token URL google-auth-library (gtoken) hard-codes. */
+export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/** A transporter without automatic retries, optionally sending the token exchange to `tokenUrl`. */
+export function createTransporter(tokenUrl?: string, timeoutMs?: number): Gaxios {
+  const transporter = new Gaxios();
+  const redirect = tokenUrl !== undefined ? new URL(tokenUrl) : undefined;
+  transporter.interceptors.request.add({
+    resolved: async (config: GaxiosOptionsPrepared): Promise<GaxiosOptionsPrepared> => {
+      if (redirect && config.url.href === GOOGLE_TOKEN_URL) config.url = new URL(redirect.href);
+      config.retry = false;
+      // gtoken sets retryConfig on the token POST; any retryConfig re-enables gaxios' retry loop.
+      delete config.retryConfig;
+      if (timeoutMs !== undefined && config.timeout === undefined) config.timeout = timeoutMs;
+      return config;
+    },
+  });
+  return transporter;
+}
+
+/** Creates and caches delegated JWT clients. */
+export class AuthClientCache {
+  private readonly clients = new Map<string, JWT>();
+
+  public constructor(
+    private readonly key: ServiceAccountKey,
+    private readonly transporter: Gaxios,
+  ) {}
+
+  /** Number of distinct (subject, scopes) clients created. */
+  public get size(): number {
+    return this.clients.size;
+  }
+
+  /** The client impersonating `subject` with exactly `scopes` (URLs); the library caches its token. */
+  public get(subject: string, scopes: readonly string[]): JWT {
+    const sorted = [...scopes].sort();
+    const cacheKey = `${subject.toLowerCase()} ${sorted.join(' ')}`;
+    let client = this.clients.get(cacheKey);
+    if (!client) {
+      client = new JWT({
+        email: this.key.client_email,
+        key: this.key.private_key,
+        keyId: this.key.private_key_id,
+        scopes: sorted,
+        subject,
+        transporter: this.transporter,
+      });
+      this.clients.set(cacheKey, client);
+    }
+    return client;
+  }
+}

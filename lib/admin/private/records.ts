@@ -1,0 +1,143 @@
+/**
+ * Converts API responses into the interface's records (only the fields the engine uses) and builds request
+ * values the way Google expects them.
+ */
+import type { admin_directory_v1 } from '@googleapis/admin';
+import type { cloudidentity_v1 } from '@googleapis/cloudidentity';
+import type { gmail_v1 } from '@googleapis/gmail';
+import type {
+  GatewayPolicyRecord,
+  OrgUnitRecord,
+  SendAsInput,
+  SendAsRecord,
+  SmtpMsaRecord,
+  UserRecord,
+} from '../workspace-admin';
+
+export const GATEWAY_SETTING_TYPE = 'settings/gmail.per_user_outbound_gateway';
+
+/**
+ * An OU path for `{+orgUnitPath}`: without the leading `/`, with `%` → `%25` and `+` → `%2B` (as GAM does),
+ * since reserved expansion sends both raw and the server would decode them.
+ */
+export function encodeOrgUnitPathParam(path: string): string {
+  const trimmed = path.replace(/^\/+/, '');
+  return trimmed.replace(/%/g, '%25').replace(/\+/g, '%2B');
+}
+
+/** The `users.list` query for a subtree; undefined for the root (every user). `'` is quoted as `\'`. */
+export function orgUnitUserQuery(path: string): string | undefined {
+  if (path === '/' || path === '') return undefined;
+  const quoted = path.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  return `orgUnitPath='${quoted}'`;
+}
+
+/** The CEL filter selecting the customer's per-user outbound gateway policies. */
+export function gatewayPolicyFilter(customerId: string): string {
+  return `customer == "customers/${customerId}" && setting.type.matches('^settings/gmail\\\\.per_user_outbound_gateway$')`;
+}
+
+function defined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== undefined && v !== null) out[key] = v;
+  return out as T;
+}
+
+function stripIdPrefix(id: string): string {
+  return id.startsWith('id:') ? id.slice(3) : id;
+}
+
+export function toOrgUnit(ou: admin_directory_v1.Schema$OrgUnit): OrgUnitRecord {
+  return defined({
+    orgUnitId: stripIdPrefix(ou.orgUnitId ?? ''),
+    orgUnitPath: ou.orgUnitPath ?? '',
+    name: ou.name ?? '',
+    parentOrgUnitPath: ou.parentOrgUnitPath ?? undefined,
+    parentOrgUnitId: ou.parentOrgUnitId ? stripIdPrefix(ou.parentOrgUnitId) : undefined,
+    description: ou.description ?? undefined,
+  });
+}
+
+export function toUser(user: admin_directory_v1.Schema$User): UserRecord {
+  return defined({
+    primaryEmail: user.primaryEmail ?? '',
+    orgUnitPath: user.orgUnitPath ?? '/',
+    isAdmin: user.isAdmin ?? undefined,
+  });
+}
+
+/** A gateway policy record, or undefined for a policy that is not an OU-bound gateway policy. */
+export function toGatewayPolicy(policy: cloudidentity_v1.Schema$Policy): GatewayPolicyRecord | undefined {
+  if (policy.setting?.type !== GATEWAY_SETTING_TYPE || !policy.name) return undefined;
+  const orgUnit = policy.policyQuery?.orgUnit ?? '';
+  if (!orgUnit.startsWith('orgUnits/')) return undefined;
+  const value = (policy.setting.value ?? {}) as Record<string, unknown>;
+  return defined({
+    name: policy.name,
+    orgUnitId: stripIdPrefix(orgUnit.slice('orgUnits/'.length)),
+    allowUsersToUseExternalSmtpServers: value.allowUsersToUseExternalSmtpServers === true,
+    type: policy.type ?? undefined,
+    sortOrder: policy.policyQuery?.sortOrder ?? undefined,
+  });
+}
+
+/** The Policy body for a gateway policy of one OU. */
+export function gatewayPolicyBody(
+  customerId: string,
+  orgUnitId: string,
+  allow: boolean,
+): cloudidentity_v1.Schema$Policy {
+  return {
+    customer: `customers/${customerId}`,
+    policyQuery: { orgUnit: `orgUnits/${stripIdPrefix(orgUnitId)}` },
+    setting: { type: GATEWAY_SETTING_TYPE, value: { allowUsersToUseExternalSmtpServers: allow } },
+  };
+}
+
+function toSmtpMsa(msa: gmail_v1.Schema$SmtpMsa | undefined): SmtpMsaRecord | undefined {
+  if (!msa || !msa.host) return undefined;
+  const mode = msa.securityMode;
+  return {
+    host: msa.host,
+    port: msa.port ?? 0,
+    securityMode: mode === 'ssl' || mode === 'starttls' || mode === 'none' ? mode : 'securityModeUnspecified',
+  };
+}
+
+export function toSendAs(sendAs: gmail_v1.Schema$SendAs): SendAsRecord {
+  const status = sendAs.verificationStatus;
+  return defined({
+    sendAsEmail: sendAs.sendAsEmail ?? '',
+    displayName: sendAs.displayName ?? undefined,
+    replyToAddress: sendAs.replyToAddress ?? undefined,
+    signature: sendAs.signature ?? undefined,
+    isPrimary: sendAs.isPrimary ?? undefined,
+    isDefault: sendAs.isDefault ?? undefined,
+    treatAsAlias: sendAs.treatAsAlias ?? undefined,
+    smtpMsa: toSmtpMsa(sendAs.smtpMsa),
+    verificationStatus:
+      status === 'accepted' || status === 'pending' || status === 'verificationStatusUnspecified' ? status : undefined,
+  });
+}
+
+/** The request body for create/patch: only the fields present. Holds secrets: never log it. */
+export function sendAsBody(input: Partial<SendAsInput>): gmail_v1.Schema$SendAs {
+  const body: gmail_v1.Schema$SendAs = defined({
+    sendAsEmail: input.sendAsEmail,
+    displayName: input.displayName,
+    replyToAddress: input.replyToAddress,
+    signature: input.signature,
+    treatAsAlias: input.treatAsAlias,
+    isDefault: input.isDefault,
+  });
+  if (input.smtpMsa) {
+    body.smtpMsa = {
+      host: input.smtpMsa.host,
+      port: input.smtpMsa.port,
+      securityMode: input.smtpMsa.securityMode,
+      username: input.smtpMsa.username,
+      password: input.smtpMsa.password,
+    };
+  }
+  return body;
+}
