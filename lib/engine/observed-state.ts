@@ -4,7 +4,14 @@ import type { GatewayPolicyRecord, OrgUnitRecord, SendAsRecord, UserRecord } fro
  * What `observe` read from the live tenant, in the manifest's scope. A read that failed after the client's
  * retries is `indeterminate`: the diff shows it and never plans a change from it ("unknown is not drift").
  */
-export type Observed<T> = { readonly status: 'ok'; readonly value: T } | { readonly status: 'indeterminate'; readonly error: string };
+export type Observed<T> =
+  | { readonly status: 'ok'; readonly value: T }
+  | {
+      readonly status: 'indeterminate';
+      readonly error: string;
+      /** Set when the read failed for lack of a scope, grant or role: the plan shows it prominently. */
+      readonly permission?: boolean;
+    };
 
 export interface ObservedState {
   /** Every OU of the customer, the root included. */

@@ -84,6 +84,8 @@ export interface PlanSummary {
 
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
+  /** `drift` for a drift report (`driftReport`): only differences made outside the code. @default 'plan' */
+  readonly mode?: 'plan' | 'drift';
   readonly stack: string;
   readonly target: TargetInfo;
   /** Ordered: dependency order, then kind, then id. */

@@ -1,0 +1,90 @@
+import type { GatewayPolicySpec } from '../model/manifest';
+import { orgUnitKey } from '../model/org-unit-path';
+import type { AttributeChange, ChangeAction, SecurityFlag } from './plan';
+import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
+
+/** Where the setting lives in the Admin console, for manual steps. */
+export const GATEWAY_CONSOLE_PATH = 'Admin console › Apps › Google Workspace › Gmail › End User Access';
+const SETTING_LABEL =
+  'Allow users to send mail through an external SMTP server when configuring a "from" address hosted outside your email domains';
+
+/** The exact console steps to set (or clear) the setting on one OU. */
+export function gatewayManualSteps(orgUnitPath: string, desired: boolean | 'inherit'): string[] {
+  const action =
+    desired === 'inherit'
+      ? `Next to "Allow per-user outbound gateways", click "Inherit" (remove the setting overridden on this OU)`
+      : `Under "Allow per-user outbound gateways", ${desired ? 'tick' : 'untick'} "${SETTING_LABEL}"`;
+  return [
+    `Open ${GATEWAY_CONSOLE_PATH}.`,
+    `In the organisational units list on the left, select ${orgUnitPath}.`,
+    `${action}.`,
+    'Click Save. Changes can take up to 24 hours to take effect.',
+  ];
+}
+
+/**
+ * Gateway policies: compare the desired value with the OU's explicit policy. Planned as API changes, or as
+ * manual steps when the target refuses policy writes. Needs a readable OU list and policy list.
+ */
+export function diffGatewayPolicies(ctx: DiffContext): void {
+  const specs = uniqueByPath(ctx.input.manifest.gatewayPolicies);
+  const policies = ctx.policyByOrgUnitId;
+  if (!policies) {
+    const { orgUnits, gatewayPolicies } = ctx.input.observed;
+    const error =
+      orgUnits?.status === 'indeterminate'
+        ? orgUnits.error
+        : gatewayPolicies?.status === 'indeterminate'
+          ? gatewayPolicies.error
+          : 'not read';
+    for (const spec of specs) ctx.addIndeterminate({ kind: 'gatewayPolicy', subject: spec.orgUnitPath, error });
+    return;
+  }
+  const manual = ctx.input.observed.policyWrites === 'manual';
+  for (const spec of specs) {
+    const key = orgUnitKey(spec.orgUnitPath);
+    const id = `gatewayPolicy:${key}`;
+    const ou = ctx.liveOrgUnitFor.get(key) ?? ctx.orgUnitsByPath?.get(key);
+    const ouChange = ctx.orgUnitChangeId(spec.orgUnitPath);
+    if (!ou && !ouChange) continue; // the OU is missing and not planned: a finding says so already.
+    const explicit = ou ? policies.get(stripIdPrefix(ou.orgUnitId)) : undefined;
+    const desired = spec.allowPerUserOutboundGateways;
+    const before = explicit ? explicit.allowUsersToUseExternalSmtpServers : 'inherit';
+    if (before === desired) {
+      ctx.unchanged++;
+      continue;
+    }
+    let action: ChangeAction = desired === 'inherit' ? 'delete' : explicit ? 'update' : 'create';
+    if (manual) action = 'manual';
+    const security: SecurityFlag[] = [];
+    if (desired === true) security.push('allows-gateway');
+    if (desired === 'inherit') security.push('destructive');
+    const attributes: AttributeChange[] = [{ name: 'allowPerUserOutboundGateways', before, after: desired }];
+    ctx.addChange({
+      id,
+      kind: 'gatewayPolicy',
+      action,
+      subject: spec.orgUnitPath,
+      attributes,
+      dependsOn: ouChange ? [ouChange] : [],
+      security,
+      ...(desired === 'inherit' ? { reason: 'the OU inherits the setting of its parent again' } : {}),
+      desired: spec,
+      observed: {
+        ...(ou ? { orgUnitId: stripIdPrefix(ou.orgUnitId), orgUnitPath: ou.orgUnitPath } : {}),
+        ...(explicit ? { policyName: explicit.name } : {}),
+      },
+      ...(manual ? { manualSteps: gatewayManualSteps(spec.orgUnitPath, desired) } : {}),
+    });
+  }
+}
+
+function uniqueByPath(specs: readonly GatewayPolicySpec[]): GatewayPolicySpec[] {
+  const seen = new Map<string, GatewayPolicySpec>();
+  for (const spec of specs) {
+    if (typeof spec?.orgUnitPath !== 'string') continue;
+    const key = orgUnitKey(spec.orgUnitPath);
+    if (!seen.has(key)) seen.set(key, spec);
+  }
+  return [...seen.entries()].sort((a, b) => compareStrings(a[0], b[0])).map((e) => e[1]);
+}

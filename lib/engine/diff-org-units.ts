@@ -1,0 +1,143 @@
+import type { OrgUnitRecord } from '../admin/workspace-admin';
+import type { OrgUnitSpec } from '../model/manifest';
+import { orgUnitDepth, orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../model/org-unit-path';
+import type { AttributeChange } from './plan';
+import { compareStrings, type DiffContext } from './private/diff-context';
+
+/** Rule id of the blocking finding for an OU the stack references (`OrgUnit.fromPath`) that does not exist. */
+export const LIVE_OU_MISSING = 'MPR-LIVE-OU-MISSING';
+
+function nameOf(spec: OrgUnitSpec): string {
+  return typeof spec.name === 'string' && spec.name !== '' ? spec.name : (orgUnitSegments(spec.path).pop() ?? '');
+}
+
+function parentOf(spec: OrgUnitSpec): string {
+  return typeof spec.parentPath === 'string' && spec.parentPath !== ''
+    ? spec.parentPath
+    : (parentOrgUnitPath(spec.path) ?? ROOT_PATH);
+}
+
+/**
+ * OUs: create the absent, update a declared description, rename or move an OU declared with `movedFrom`.
+ * Never deletes. Unmanaged OUs must exist. Parents are handled before children (depth order), so a child's
+ * create can depend on its parent's create or move.
+ */
+export function diffOrgUnits(ctx: DiffContext): void {
+  const specs = uniqueByPath(ctx.input.manifest.orgUnits);
+  const live = ctx.orgUnitsByPath;
+  if (!live) {
+    const error =
+      ctx.input.observed.orgUnits?.status === 'indeterminate' ? ctx.input.observed.orgUnits.error : 'not read';
+    for (const spec of specs) ctx.addIndeterminate({ kind: 'orgUnit', subject: spec.path, error });
+    return;
+  }
+  // Moves first, so that `projectPath` knows every rename before any child is examined.
+  for (const spec of specs) {
+    if (spec.managed === false || live.has(orgUnitKey(spec.path)) || !spec.movedFrom) continue;
+    const origin = live.get(orgUnitKey(spec.movedFrom));
+    if (origin) ctx.moves.set(orgUnitKey(spec.movedFrom), spec.path);
+  }
+  for (const spec of specs) {
+    const key = orgUnitKey(spec.path);
+    const id = `orgUnit:${key}`;
+    const current = live.get(key);
+    if (spec.managed === false) {
+      if (current) {
+        ctx.liveOrgUnitFor.set(key, current);
+        ctx.unchanged++;
+      } else {
+        ctx.findings.push({
+          ruleId: LIVE_OU_MISSING,
+          level: 'error',
+          subject: `orgUnit:${spec.path}`,
+          message: `The organisational unit ${spec.path} is referenced by the stack but does not exist in the tenant.`,
+          fix: `Create ${spec.path} in the Admin console, or declare it as a managed OrgUnit so the stack creates it.`,
+          ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),
+        });
+      }
+      continue;
+    }
+    const parentPath = parentOf(spec);
+    const parentChange = ctx.orgUnitChangeId(parentPath);
+    const dependsOn = parentChange ? [parentChange] : [];
+    if (current) {
+      ctx.liveOrgUnitFor.set(key, current);
+      const attributes = descriptionChange(spec, current);
+      if (attributes.length === 0) ctx.unchanged++;
+      else
+        ctx.addChange({
+          id,
+          kind: 'orgUnit',
+          action: 'update',
+          subject: spec.path,
+          attributes,
+          dependsOn,
+          security: [],
+          desired: spec,
+          observed: observedOf(current),
+        });
+      continue;
+    }
+    const origin = spec.movedFrom ? live.get(orgUnitKey(spec.movedFrom)) : undefined;
+    if (origin) {
+      ctx.liveOrgUnitFor.set(key, origin);
+      const attributes: AttributeChange[] = [];
+      if (origin.name !== nameOf(spec)) attributes.push({ name: 'name', before: origin.name, after: nameOf(spec) });
+      const originParent = origin.parentOrgUnitPath ?? parentOrgUnitPath(origin.orgUnitPath) ?? ROOT_PATH;
+      if (orgUnitKey(ctx.projectPath(originParent)) !== orgUnitKey(parentPath))
+        attributes.push({ name: 'parentOrgUnitPath', before: originParent, after: parentPath });
+      attributes.push(...descriptionChange(spec, origin));
+      ctx.addChange({
+        id,
+        kind: 'orgUnit',
+        action: 'update',
+        subject: spec.path,
+        attributes,
+        dependsOn,
+        security: [],
+        reason: `moved in code from ${origin.orgUnitPath}`,
+        desired: spec,
+        observed: { ...observedOf(origin), movedFrom: origin.orgUnitPath },
+      });
+      continue;
+    }
+    const attributes: AttributeChange[] = [
+      { name: 'name', after: nameOf(spec) },
+      { name: 'parentOrgUnitPath', after: parentPath },
+    ];
+    if (spec.description !== undefined) attributes.push({ name: 'description', after: spec.description });
+    ctx.addChange({
+      id,
+      kind: 'orgUnit',
+      action: 'create',
+      subject: spec.path,
+      attributes,
+      dependsOn,
+      security: [],
+      desired: spec,
+    });
+  }
+}
+
+function descriptionChange(spec: OrgUnitSpec, current: OrgUnitRecord): AttributeChange[] {
+  if (spec.description === undefined || (current.description ?? '') === spec.description) return [];
+  return [{ name: 'description', before: current.description ?? '', after: spec.description }];
+}
+
+function observedOf(ou: OrgUnitRecord): Record<string, unknown> {
+  return { orgUnitId: ou.orgUnitId, orgUnitPath: ou.orgUnitPath };
+}
+
+/** First declaration of each path wins; parents before children, then by path. */
+function uniqueByPath(specs: readonly OrgUnitSpec[]): OrgUnitSpec[] {
+  const seen = new Map<string, OrgUnitSpec>();
+  for (const spec of specs) {
+    if (typeof spec?.path !== 'string') continue;
+    const key = orgUnitKey(spec.path);
+    if (key === ROOT_PATH) continue;
+    if (!seen.has(key)) seen.set(key, spec);
+  }
+  return [...seen.values()].sort(
+    (a, b) => orgUnitDepth(a.path) - orgUnitDepth(b.path) || compareStrings(orgUnitKey(a.path), orgUnitKey(b.path)),
+  );
+}

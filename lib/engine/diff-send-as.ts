@@ -1,0 +1,341 @@
+import type { SendAsRecord } from '../admin/workspace-admin';
+import { normaliseEmail } from '../model/email';
+import type { SendAsSpec, UserSpec } from '../model/manifest';
+import { orgUnitAncestry, orgUnitKey } from '../model/org-unit-path';
+import { compareFingerprints } from '../model/secret-ref';
+import { reportMissingUser } from './diff-placements';
+import { ledgerKey } from './ledger-types';
+import { scopeMembersKey } from './observe';
+import type { AttributeChange, SecurityFlag } from './plan';
+import { compareStrings, type DiffContext } from './private/diff-context';
+import { sanitiseSignature } from './signature';
+
+/** The note shown for an identity with SMTP whose credentials apply has never recorded. */
+export const CREDENTIALS_NOT_VERIFIABLE = 'SMTP credentials not verifiable until the first apply records them.';
+
+/** Change id of an identity. */
+export function sendAsChangeId(userEmail: string, sendAsEmail: string): string {
+  return `sendAs:${ledgerKey(userEmail, sendAsEmail)}`;
+}
+
+/** Change id of the "make this the default From address" step that follows an identity's create. */
+export function defaultSwitchChangeId(userEmail: string, sendAsEmail: string): string {
+  return `${sendAsChangeId(userEmail, sendAsEmail)}#isDefault`;
+}
+
+const SENSITIVE: readonly AttributeChange[] = [
+  { name: 'smtp.username', sensitive: true },
+  { name: 'smtp.password', sensitive: true },
+];
+
+/** The exclusive scope of each scoped user (lower-cased email → scope label), and unreadable scopes. */
+function scopesByUser(ctx: DiffContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const scopes = [...ctx.input.manifest.ownership].filter((s) => s && typeof s === 'object');
+  for (const scope of scopes) {
+    if (scope.kind === 'user' && typeof scope.email === 'string') {
+      const key = normaliseEmail(scope.email);
+      if (!out.has(key)) out.set(key, `user ${scope.email}`);
+    } else if (scope.kind === 'orgUnit' && typeof scope.orgUnitPath === 'string') {
+      const members = ctx.input.observed.scopeMembers?.[scopeMembersKey(scope.orgUnitPath)];
+      if (!members || members.status !== 'ok') {
+        ctx.addIndeterminate({
+          kind: 'sendAs',
+          subject: `exclusive scope ${scope.orgUnitPath}`,
+          error: members?.status === 'indeterminate' ? members.error : 'not read',
+        });
+        continue;
+      }
+      for (const member of members.value) {
+        const key = normaliseEmail(member.primaryEmail);
+        if (!out.has(key)) out.set(key, `OU ${scope.orgUnitPath}`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Send-as identities: create, update, replace (SMTP removed), credential rotation by fingerprint, and deletes
+ * of undeclared identities inside exclusive scopes. Unreadable send-as lists plan nothing for that user.
+ */
+export function diffSendAs(ctx: DiffContext): void {
+  const byUser = new Map<string, SendAsSpec[]>();
+  const seen = new Set<string>();
+  for (const spec of ctx.input.manifest.sendAs) {
+    if (typeof spec?.userEmail !== 'string' || typeof spec.sendAsEmail !== 'string') continue;
+    const key = ledgerKey(spec.userEmail, spec.sendAsEmail);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const user = normaliseEmail(spec.userEmail);
+    const list = byUser.get(user) ?? [];
+    list.push(spec);
+    byUser.set(user, list);
+  }
+  const scoped = scopesByUser(ctx);
+  const users = [...new Set([...byUser.keys(), ...scoped.keys()])].sort(compareStrings);
+  const placements = placementsByUser(ctx.input.manifest.users);
+  for (const user of users) {
+    const specs = (byUser.get(user) ?? []).sort((a, b) =>
+      compareStrings(normaliseEmail(a.sendAsEmail), normaliseEmail(b.sendAsEmail)),
+    );
+    const record = ctx.input.observed.users?.[user];
+    if (specs.length > 0 && record?.status === 'ok' && record.value === null) {
+      reportMissingUser(ctx, specs[0].userEmail, specs[0].constructPath);
+      continue;
+    }
+    const list = ctx.input.observed.sendAs?.[user];
+    if (!list || list.status !== 'ok' || !Array.isArray(list.value)) {
+      const error = list?.status === 'indeterminate' ? list.error : 'not read';
+      for (const spec of specs) ctx.addIndeterminate({ kind: 'sendAs', subject: subjectOf(spec), error });
+      if (specs.length === 0) ctx.addIndeterminate({ kind: 'sendAs', subject: user, error });
+      continue;
+    }
+    const live = new Map<string, SendAsRecord>();
+    for (const identity of list.value) {
+      if (typeof identity?.sendAsEmail !== 'string') continue;
+      const key = normaliseEmail(identity.sendAsEmail);
+      if (!live.has(key)) live.set(key, identity);
+    }
+    const deps = identityDependencies(ctx, user, placements.get(user));
+    for (const spec of specs) diffIdentity(ctx, spec, live.get(normaliseEmail(spec.sendAsEmail)), deps);
+    const declared = new Set(specs.map((s) => normaliseEmail(s.sendAsEmail)));
+    const scope = scoped.get(user);
+    for (const [key, identity] of [...live.entries()].sort((a, b) => compareStrings(a[0], b[0]))) {
+      if (declared.has(key) || identity.isPrimary || key === user) continue;
+      const subject = `${user} → ${identity.sendAsEmail}`;
+      if (!scope) {
+        ctx.unmanaged.push({ kind: 'sendAs', subject });
+        continue;
+      }
+      ctx.addChange({
+        id: sendAsChangeId(user, key),
+        kind: 'sendAs',
+        action: 'delete',
+        subject,
+        attributes: liveAttributes(identity),
+        dependsOn: [],
+        security: ['destructive'],
+        reason: `not declared, inside exclusive scope ${scope}`,
+        observed: { userEmail: user, sendAsEmail: identity.sendAsEmail },
+      });
+    }
+  }
+}
+
+function subjectOf(spec: SendAsSpec): string {
+  return `${spec.userEmail} → ${spec.sendAsEmail}`;
+}
+
+function placementsByUser(users: readonly UserSpec[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const user of users) {
+    if (typeof user?.email !== 'string' || typeof user.orgUnitPath !== 'string') continue;
+    const key = normaliseEmail(user.email);
+    if (!out.has(key)) out.set(key, user.orgUnitPath);
+  }
+  return out;
+}
+
+/** The user's OU once this plan is applied, or undefined when unknown. */
+export function plannedOrgUnitOf(ctx: DiffContext, user: string, placement?: string): string | undefined {
+  if (placement !== undefined) return placement;
+  const record = ctx.input.observed.users?.[user];
+  if (record?.status === 'ok' && record.value) return ctx.projectPath(record.value.orgUnitPath);
+  return undefined;
+}
+
+/** Placement change, policy changes on the OU ancestry and OU creates/moves that an identity must wait for. */
+function identityDependencies(ctx: DiffContext, user: string, placement?: string): string[] {
+  const deps = new Set<string>();
+  const placementId = `userPlacement:${user}`;
+  if (ctx.changes.has(placementId)) deps.add(placementId);
+  const path = placement ?? plannedOrgUnitOf(ctx, user);
+  if (path !== undefined) {
+    for (const ancestor of orgUnitAncestry(path)) {
+      const policyId = `gatewayPolicy:${orgUnitKey(ancestor)}`;
+      if (ctx.changes.has(policyId)) deps.add(policyId);
+      const ouId = ctx.orgUnitChangeId(ancestor);
+      if (ouId) deps.add(ouId);
+    }
+  }
+  return [...deps].sort(compareStrings);
+}
+
+function liveAttributes(identity: SendAsRecord): AttributeChange[] {
+  const out: AttributeChange[] = [];
+  if (identity.displayName !== undefined) out.push({ name: 'displayName', before: identity.displayName });
+  if (identity.smtpMsa) out.push({ name: 'smtp.host', before: identity.smtpMsa.host });
+  return out;
+}
+
+function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | undefined, deps: string[]): void {
+  const key = ledgerKey(spec.userEmail, spec.sendAsEmail);
+  const id = sendAsChangeId(spec.userEmail, spec.sendAsEmail);
+  const subject = subjectOf(spec);
+  const security: SecurityFlag[] = [];
+  const smtp = spec.smtp;
+  if (!live) {
+    const attributes: AttributeChange[] = [];
+    if (spec.displayName !== undefined) attributes.push({ name: 'displayName', after: spec.displayName });
+    if (spec.replyToAddress !== undefined) attributes.push({ name: 'replyToAddress', after: spec.replyToAddress });
+    if (spec.signature !== undefined) attributes.push({ name: 'signature', after: sanitiseSignature(spec.signature) });
+    if (spec.treatAsAlias !== undefined) attributes.push({ name: 'treatAsAlias', after: spec.treatAsAlias });
+    if (smtp) {
+      attributes.push(
+        { name: 'smtp.host', after: smtp.host },
+        { name: 'smtp.port', after: smtp.port },
+        { name: 'smtp.securityMode', after: smtp.securityMode },
+        ...SENSITIVE,
+      );
+      if (smtp.securityMode === 'none') security.push('smtp-without-tls');
+      noteUnresolved(ctx, spec);
+    }
+    ctx.addChange({
+      id,
+      kind: 'sendAs',
+      action: 'create',
+      subject,
+      attributes,
+      dependsOn: deps,
+      security,
+      desired: spec,
+    });
+    if (spec.isDefault === true) addDefaultSwitch(ctx, spec, id, false);
+    return;
+  }
+  const attributes: AttributeChange[] = [];
+  if (spec.displayName !== undefined && (live.displayName ?? '') !== spec.displayName)
+    attributes.push({ name: 'displayName', before: live.displayName ?? '', after: spec.displayName });
+  if (
+    spec.replyToAddress !== undefined &&
+    normaliseEmail(live.replyToAddress ?? '') !== normaliseEmail(spec.replyToAddress)
+  )
+    attributes.push({ name: 'replyToAddress', before: live.replyToAddress ?? '', after: spec.replyToAddress });
+  if (spec.signature !== undefined) {
+    const desired = sanitiseSignature(spec.signature);
+    if ((live.signature ?? '') !== desired)
+      attributes.push({ name: 'signature', before: live.signature ?? '', after: desired });
+  }
+  if (spec.treatAsAlias !== undefined && (live.treatAsAlias ?? false) !== spec.treatAsAlias)
+    attributes.push({ name: 'treatAsAlias', before: live.treatAsAlias ?? false, after: spec.treatAsAlias });
+  const observed = {
+    userEmail: normaliseEmail(spec.userEmail),
+    sendAsEmail: live.sendAsEmail,
+    ...(live.isPrimary ? { isPrimary: true } : {}),
+    ...(live.verificationStatus ? { verificationStatus: live.verificationStatus } : {}),
+  };
+  if (!smtp && live.smtpMsa) {
+    // SMTP removed in code: Gmail cannot drop smtpMsa from an identity, so it is deleted and created again.
+    attributes.push(
+      { name: 'smtp.host', before: live.smtpMsa.host },
+      { name: 'smtp.port', before: live.smtpMsa.port },
+      { name: 'smtp.securityMode', before: live.smtpMsa.securityMode },
+    );
+    ctx.addChange({
+      id,
+      kind: 'sendAs',
+      action: 'replace',
+      subject,
+      attributes,
+      dependsOn: deps,
+      security: ['destructive'],
+      reason: 'the SMTP endpoint was removed in code; Gmail cannot remove it from an existing identity',
+      desired: spec,
+      observed,
+    });
+    if (spec.isDefault === true) addDefaultSwitch(ctx, spec, id, live.isDefault === true);
+    return;
+  }
+  if (spec.isDefault === true && live.isDefault !== true)
+    attributes.push({ name: 'isDefault', before: live.isDefault ?? false, after: true });
+  if (smtp) {
+    const current = live.smtpMsa;
+    const endpoint: AttributeChange[] = [];
+    if (!current || current.host.toLowerCase() !== smtp.host.toLowerCase())
+      endpoint.push({ name: 'smtp.host', before: current?.host, after: smtp.host });
+    if (!current || current.port !== smtp.port)
+      endpoint.push({ name: 'smtp.port', before: current?.port, after: smtp.port });
+    if (!current || current.securityMode !== smtp.securityMode)
+      endpoint.push({ name: 'smtp.securityMode', before: current?.securityMode, after: smtp.securityMode });
+    if (endpoint.length > 0) {
+      // A new endpoint always re-sends the credentials.
+      attributes.push(...endpoint, ...SENSITIVE);
+      noteUnresolved(ctx, spec);
+    } else {
+      attributes.push(...credentialChanges(ctx, spec, key));
+    }
+    if (smtp.securityMode === 'none' && attributes.some((a) => a.name.startsWith('smtp.')))
+      security.push('smtp-without-tls');
+  }
+  if (attributes.length === 0) {
+    ctx.unchanged++;
+    return;
+  }
+  ctx.addChange({
+    id,
+    kind: 'sendAs',
+    action: 'update',
+    subject,
+    attributes,
+    dependsOn: deps,
+    security,
+    desired: spec,
+    observed,
+  });
+}
+
+/** Compares the ledger's fingerprints with the desired ones; differences are sensitive attribute changes. */
+function credentialChanges(ctx: DiffContext, spec: SendAsSpec, key: string): AttributeChange[] {
+  const subject = subjectOf(spec);
+  const entry = ctx.input.ledger?.identities?.[key];
+  if (!entry) {
+    ctx.notes.push({ subject, message: CREDENTIALS_NOT_VERIFIABLE });
+    return [];
+  }
+  const desired = ctx.input.credentials?.[key];
+  const out: AttributeChange[] = [];
+  const problems: string[] = [];
+  const pairs: Array<[string, string | undefined, string | undefined]> = [
+    ['smtp.username', entry.usernameFingerprint, desired?.usernameFingerprint],
+    ['smtp.password', entry.passwordFingerprint, desired?.passwordFingerprint],
+  ];
+  for (const [name, recorded, wanted] of pairs) {
+    if (wanted === undefined) {
+      problems.push(`${name} cannot be checked here (${desired?.unresolved?.join('; ') || 'secret not resolvable'})`);
+      continue;
+    }
+    const verdict = compareFingerprints(recorded, wanted);
+    if (verdict === 'different') out.push({ name, sensitive: true });
+    else if (verdict === 'incomparable')
+      problems.push(
+        `${name} was recorded under a different fingerprint key; set MAILPOLICY_FINGERPRINT_KEY to the key apply used`,
+      );
+  }
+  if (problems.length > 0)
+    ctx.notes.push({ subject, message: `SMTP credentials not verified: ${problems.join('; ')}.` });
+  return out;
+}
+
+function noteUnresolved(ctx: DiffContext, spec: SendAsSpec): void {
+  const desired = ctx.input.credentials?.[ledgerKey(spec.userEmail, spec.sendAsEmail)];
+  if (desired?.unresolved && desired.unresolved.length > 0)
+    ctx.notes.push({
+      subject: subjectOf(spec),
+      message: `SMTP credentials must resolve when applying: ${desired.unresolved.join('; ')}.`,
+    });
+}
+
+function addDefaultSwitch(ctx: DiffContext, spec: SendAsSpec, createId: string, alreadyDefault: boolean): void {
+  ctx.addChange({
+    id: defaultSwitchChangeId(spec.userEmail, spec.sendAsEmail),
+    kind: 'sendAs',
+    action: 'update',
+    subject: subjectOf(spec),
+    attributes: [{ name: 'isDefault', before: alreadyDefault, after: true }],
+    dependsOn: [createId],
+    security: [],
+    reason: 'becomes the default From address once created',
+    desired: spec,
+  });
+}

@@ -1,0 +1,163 @@
+import { normaliseEmail } from '../model/email';
+import { effectiveGateway, type EffectiveGateway } from '../model/effective-gateway';
+import type { Finding } from '../model/findings';
+import { orgUnitKey } from '../model/org-unit-path';
+import { diffGatewayPolicies } from './diff-gateway-policies';
+import { diffOrgUnits } from './diff-org-units';
+import { diffPlacements } from './diff-placements';
+import { diffSendAs, plannedOrgUnitOf } from './diff-send-as';
+import { PLAN_FORMAT_VERSION, type Change, type Plan, type PlanSummary } from './plan';
+import { compareStrings, DiffContext, stripIdPrefix, type DiffInput } from './private/diff-context';
+import { orderChanges } from './private/order';
+
+export type { DiffInput } from './private/diff-context';
+
+/** Rule id of the blocking finding for an SMTP identity whose user may not use per-user gateways. */
+export const LIVE_GATEWAY_NOT_ALLOWED = 'MPR-LIVE-GATEWAY-NOT-ALLOWED';
+/** Rule id of the blocking finding for a read refused for lack of permission. */
+export const LIVE_PERMISSION_DENIED = 'MPR-LIVE-PERMISSION-DENIED';
+
+/**
+ * Computes the plan: what to change so the tenant matches the manifest. Pure and deterministic: the same input
+ * gives a byte-identical `JSON.stringify(plan)`; inputs are never mutated; no clock, environment or I/O.
+ */
+export function diff(input: DiffInput): Plan {
+  const ctx = new DiffContext(input);
+  diffOrgUnits(ctx);
+  diffGatewayPolicies(ctx);
+  diffPlacements(ctx);
+  diffSendAs(ctx);
+  checkLiveGateways(ctx);
+  reportPermissionErrors(ctx);
+
+  const changes = orderChanges(ctx.changes.values());
+  const findings: Finding[] = [...(input.findings ?? []), ...ctx.findings.sort(compareFindings)];
+  const indeterminate = ctx.indeterminate.sort(
+    (a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.subject, b.subject),
+  );
+  const unmanaged = ctx.unmanaged.sort(
+    (a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.subject, b.subject),
+  );
+  const notes = ctx.notes.sort((a, b) => compareStrings(a.subject, b.subject) || compareStrings(a.message, b.message));
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    stack: typeof input.manifest.stack === 'string' ? input.manifest.stack : '',
+    target: { kind: input.target.kind, description: input.target.description },
+    changes,
+    findings,
+    indeterminate,
+    unmanaged,
+    notes,
+    summary: summarise(changes, findings, indeterminate.length, ctx.unchanged),
+  };
+}
+
+/** Counts per action, unchanged objects, unreadable objects and blocking findings. */
+export function summarise(
+  changes: readonly Change[],
+  findings: readonly Finding[],
+  indeterminate: number,
+  unchanged: number,
+): PlanSummary {
+  const count = (action: Change['action']): number => changes.filter((c) => c.action === action).length;
+  return {
+    create: count('create'),
+    update: count('update'),
+    delete: count('delete'),
+    replace: count('replace'),
+    manual: count('manual'),
+    unchanged,
+    indeterminate,
+    blockingFindings: findings.filter((f) => f.level === 'error' || (f.level === 'warning' && !f.acknowledged)).length,
+  };
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareStrings(a.ruleId, b.ruleId) || compareStrings(a.subject, b.subject) || compareStrings(a.message, b.message)
+  );
+}
+
+/**
+ * Every declared identity with SMTP needs per-user gateways allowed for its user's OU once this plan is done:
+ * live explicit policies (on OUs projected through this plan's moves) with this plan's policy changes applied,
+ * manual ones included.
+ */
+function checkLiveGateways(ctx: DiffContext): void {
+  if (!ctx.policyByOrgUnitId || !ctx.orgUnitPathById) return;
+  const explicit = new Map<string, boolean>();
+  for (const [ouId, policy] of ctx.policyByOrgUnitId) {
+    const path = ctx.orgUnitPathById.get(stripIdPrefix(ouId));
+    if (path !== undefined) explicit.set(orgUnitKey(ctx.projectPath(path)), policy.allowUsersToUseExternalSmtpServers);
+  }
+  for (const change of ctx.changes.values()) {
+    if (change.kind !== 'gatewayPolicy') continue;
+    const after = change.attributes.find((a) => a.name === 'allowPerUserOutboundGateways')?.after;
+    const key = orgUnitKey(change.subject);
+    if (after === 'inherit') explicit.delete(key);
+    else if (typeof after === 'boolean') explicit.set(key, after);
+  }
+  const placements = new Map<string, string>();
+  for (const user of ctx.input.manifest.users) {
+    if (
+      typeof user?.email === 'string' &&
+      typeof user.orgUnitPath === 'string' &&
+      !placements.has(normaliseEmail(user.email))
+    )
+      placements.set(normaliseEmail(user.email), user.orgUnitPath);
+  }
+  const cache = new Map<string, EffectiveGateway>();
+  const seen = new Set<string>();
+  for (const spec of ctx.input.manifest.sendAs) {
+    if (!spec?.smtp || typeof spec.userEmail !== 'string' || typeof spec.sendAsEmail !== 'string') continue;
+    const user = normaliseEmail(spec.userEmail);
+    const subject = `sendAs:${user}/${normaliseEmail(spec.sendAsEmail)}`;
+    if (seen.has(subject)) continue;
+    seen.add(subject);
+    const record = ctx.input.observed.users?.[user];
+    if (record?.status !== 'ok' || !record.value) continue; // unknown or missing user: reported elsewhere.
+    const path = plannedOrgUnitOf(ctx, user, placements.get(user));
+    if (path === undefined) continue;
+    const key = orgUnitKey(path);
+    let effective = cache.get(key);
+    if (!effective) {
+      effective = effectiveGateway(path, explicit);
+      cache.set(key, effective);
+    }
+    if (effective.allowed) continue;
+    const decided = effective.decidedBy
+      ? `the explicit setting on ${effective.decidedBy} does not allow it`
+      : 'no OU on its path allows it (Google’s default: not allowed)';
+    ctx.findings.push({
+      ruleId: LIVE_GATEWAY_NOT_ALLOWED,
+      level: 'error',
+      subject,
+      message: `${spec.sendAsEmail} of ${spec.userEmail} sends through SMTP server ${spec.smtp.host}, but per-user outbound gateways are not allowed for ${path}: ${decided}.`,
+      fix: `Allow per-user outbound gateways on ${path} (or an ancestor) with a GatewayPolicy, or place the user in an OU that allows them.`,
+      ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),
+    });
+  }
+}
+
+/** A read refused for lack of permission is a blocking finding, so it cannot be missed. */
+function reportPermissionErrors(ctx: DiffContext): void {
+  const { orgUnits, gatewayPolicies, users, sendAs, scopeMembers } = ctx.input.observed;
+  const all = [
+    orgUnits,
+    gatewayPolicies,
+    ...Object.values(users ?? {}),
+    ...Object.values(sendAs ?? {}),
+    ...Object.values(scopeMembers ?? {}),
+  ];
+  const messages = new Set<string>();
+  for (const read of all) if (read?.status === 'indeterminate' && read.permission) messages.add(read.error);
+  for (const message of [...messages].sort(compareStrings)) {
+    ctx.findings.push({
+      ruleId: LIVE_PERMISSION_DENIED,
+      level: 'error',
+      subject: `target:${ctx.input.target.kind}`,
+      message: `A read was refused: ${message}`,
+      fix: 'Grant the service account the missing OAuth scope in the domain-wide delegation, or use an admin with the needed role.',
+    });
+  }
+}

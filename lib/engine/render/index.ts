@@ -1,0 +1,3 @@
+export * from './json';
+export * from './markdown';
+export * from './text';

@@ -1,0 +1,59 @@
+import type { AttributeChange, Change, Plan } from '../plan';
+import { isDrift } from './private/format';
+
+/** Version of the JSON output schema (`docs/plan-json.md`). */
+export const PLAN_JSON_FORMAT_VERSION = 1;
+
+function attributeJson(attr: AttributeChange): Record<string, unknown> {
+  if (attr.sensitive) return { name: attr.name, sensitive: true };
+  return {
+    name: attr.name,
+    ...(attr.before !== undefined ? { before: attr.before } : {}),
+    ...(attr.after !== undefined ? { after: attr.after } : {}),
+  };
+}
+
+function changeJson(change: Change): Record<string, unknown> {
+  return {
+    id: change.id,
+    kind: change.kind,
+    action: change.action,
+    subject: change.subject,
+    attributes: change.attributes.map(attributeJson),
+    dependsOn: [...change.dependsOn],
+    security: [...change.security],
+    ...(change.reason !== undefined ? { reason: change.reason } : {}),
+    ...(change.manualSteps !== undefined ? { manualSteps: [...change.manualSteps] } : {}),
+  };
+}
+
+/**
+ * The plan for machines: `{ "formatVersion": 1, "mode", "stack", "target", "summary", "changes", "findings",
+ * "indeterminate", "unmanaged", "notes" }`, documented in `docs/plan-json.md`. Keys are in a fixed order and
+ * sensitive attributes carry only `"sensitive": true`.
+ */
+export function renderJson(plan: Plan): string {
+  const doc = {
+    formatVersion: PLAN_JSON_FORMAT_VERSION,
+    mode: isDrift(plan) ? 'drift' : 'plan',
+    stack: plan.stack,
+    target: { kind: plan.target.kind, description: plan.target.description },
+    hasChanges: plan.changes.length > 0,
+    complete: plan.summary.indeterminate === 0,
+    summary: { ...plan.summary },
+    changes: plan.changes.map(changeJson),
+    findings: plan.findings.map((f) => ({
+      ruleId: f.ruleId,
+      level: f.level,
+      subject: f.subject,
+      message: f.message,
+      fix: f.fix,
+      ...(f.constructPath !== undefined ? { constructPath: f.constructPath } : {}),
+      ...(f.acknowledged !== undefined ? { acknowledged: f.acknowledged } : {}),
+    })),
+    indeterminate: plan.indeterminate.map((r) => ({ kind: r.kind, subject: r.subject, error: r.error })),
+    unmanaged: plan.unmanaged.map((r) => ({ kind: r.kind, subject: r.subject })),
+    notes: plan.notes.map((n) => ({ subject: n.subject, message: n.message })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

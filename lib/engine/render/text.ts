@@ -1,0 +1,69 @@
+import { formatFinding } from '../../model/findings';
+import type { ChangeAction, Plan } from '../plan';
+import { changeLines, groupByKind, isDrift, KIND_TITLE, summaryLine } from './private/format';
+
+/** Options of `renderText`. */
+export interface RenderTextOptions {
+  /**
+   * ANSI colours (the command line turns them on for a TTY only).
+   * @default false
+   */
+  readonly color?: boolean;
+}
+
+const COLOUR: Record<ChangeAction, string> = {
+  create: '\u001b[32m',
+  update: '\u001b[33m',
+  delete: '\u001b[31m',
+  replace: '\u001b[35m',
+  manual: '\u001b[36m',
+};
+const RESET = '\u001b[0m';
+const BOLD = '\u001b[1m';
+const RED = '\u001b[31m';
+
+/** The plan for a terminal: Terraform-like symbols grouped by kind, attribute diffs, findings and a summary. */
+export function renderText(plan: Plan, options: RenderTextOptions = {}): string {
+  const color = options.color === true;
+  const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
+  const drift = isDrift(plan);
+  const out: string[] = [];
+  out.push(
+    `${drift ? 'Drift report' : 'Plan'} for stack ${plan.stack || '(unnamed)'} on ${plan.target.kind}: ${plan.target.description}`,
+  );
+  out.push('');
+  for (const [kind, changes] of groupByKind(plan.changes)) {
+    out.push(paint(BOLD, KIND_TITLE[kind]));
+    for (const change of changes) {
+      const [head, ...rest] = changeLines(change);
+      out.push(`  ${paint(COLOUR[change.action], head)}`);
+      for (const line of rest) out.push(`  ${line}`);
+    }
+    out.push('');
+  }
+  if (plan.indeterminate.length > 0) {
+    out.push(paint(RED, 'Could not be read (nothing is planned from these; the plan is incomplete)'));
+    for (const row of plan.indeterminate) out.push(`  ? ${row.kind} ${row.subject}: ${row.error}`);
+    out.push('');
+  }
+  if (plan.unmanaged.length > 0) {
+    out.push('Unmanaged (not declared, outside every exclusive scope; left untouched)');
+    for (const row of plan.unmanaged) out.push(`  · ${row.kind} ${row.subject}`);
+    out.push('');
+  }
+  if (plan.notes.length > 0) {
+    out.push('Notes');
+    for (const note of plan.notes) out.push(`  - ${note.subject}: ${note.message}`);
+    out.push('');
+  }
+  if (plan.findings.length > 0) {
+    out.push('Findings');
+    for (const finding of plan.findings) {
+      const line = `  ${formatFinding(finding)}`;
+      out.push(finding.level === 'error' ? paint(RED, line) : line);
+    }
+    out.push('');
+  }
+  out.push(paint(BOLD, summaryLine(plan, drift ? 'Drift' : 'Plan')));
+  return `${out.join('\n')}\n`;
+}

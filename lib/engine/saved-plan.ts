@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+import { ErrorCodes, MailPolicyError } from '../model/errors';
+import { ManifestSchema, type Manifest } from '../model/manifest';
+import type { ObservedState } from './observed-state';
+import { PLAN_FORMAT_VERSION, type Plan } from './plan';
+
+/** Version of the saved-plan file. */
+export const SAVED_PLAN_VERSION = 1;
+
+/** What `plan --out` saves: the reviewed plan, the manifest it came from and a digest of what was observed. */
+export interface SavedPlan {
+  readonly plan: Plan;
+  readonly manifest: Manifest;
+  /** `digestObserved` of the observed state the plan was computed from; apply re-observes and compares. */
+  readonly observedDigest: string;
+}
+
+/** JSON with object keys sorted at every level: the canonical form the digest is taken of. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+/** `sha256:<hex>` of the canonical JSON of an observed state: equal states give equal digests. */
+export function digestObserved(observed: ObservedState): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(observed), 'utf8').digest('hex')}`;
+}
+
+const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs']);
+const FindingSchema = z.object({
+  ruleId: z.string(),
+  level: z.enum(['error', 'warning', 'info']),
+  subject: z.string(),
+  message: z.string(),
+  fix: z.string(),
+  constructPath: z.string().optional(),
+  acknowledged: z.string().optional(),
+});
+const PlanSchema = z.object({
+  formatVersion: z.literal(PLAN_FORMAT_VERSION),
+  mode: z.enum(['plan', 'drift']).optional(),
+  stack: z.string(),
+  target: z.object({ kind: z.enum(['google', 'emulator']), description: z.string() }),
+  changes: z.array(
+    z.object({
+      id: z.string(),
+      kind: ChangeKindSchema,
+      action: z.enum(['create', 'update', 'delete', 'replace', 'manual']),
+      subject: z.string(),
+      attributes: z.array(
+        z.object({
+          name: z.string(),
+          before: z.unknown().optional(),
+          after: z.unknown().optional(),
+          sensitive: z.boolean().optional(),
+        }),
+      ),
+      dependsOn: z.array(z.string()),
+      security: z.array(z.enum(['allows-gateway', 'smtp-without-tls', 'destructive'])),
+      reason: z.string().optional(),
+      desired: z.record(z.string(), z.unknown()).optional(),
+      observed: z.record(z.string(), z.unknown()).optional(),
+      manualSteps: z.array(z.string()).optional(),
+    }),
+  ),
+  findings: z.array(FindingSchema),
+  indeterminate: z.array(z.object({ kind: ChangeKindSchema, subject: z.string(), error: z.string() })),
+  unmanaged: z.array(z.object({ kind: ChangeKindSchema, subject: z.string() })),
+  notes: z.array(z.object({ subject: z.string(), message: z.string() })),
+  summary: z.object({
+    create: z.number(),
+    update: z.number(),
+    delete: z.number(),
+    replace: z.number(),
+    manual: z.number(),
+    unchanged: z.number(),
+    indeterminate: z.number(),
+    blockingFindings: z.number(),
+  }),
+});
+const SavedPlanFileSchema = z.object({
+  savedPlanVersion: z.literal(SAVED_PLAN_VERSION),
+  observedDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  plan: PlanSchema,
+  manifest: ManifestSchema,
+});
+
+/** Writes a saved plan (JSON, keys in a fixed order). The plan and manifest hold no secret values. */
+export function writeSavedPlan(file: string, saved: SavedPlan): void {
+  const doc = {
+    savedPlanVersion: SAVED_PLAN_VERSION,
+    observedDigest: saved.observedDigest,
+    plan: saved.plan,
+    manifest: saved.manifest,
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, 'utf8');
+}
+
+/** Reads and validates a saved plan; throws MP3001 naming the file and the first problems when it is not one. */
+export function readSavedPlan(file: string): SavedPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MailPolicyError(
+      ErrorCodes.PLAN_FILE_INVALID,
+      `saved plan ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); expected a file written by \`mailpolicy plan --out\``,
+      { file },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MailPolicyError(
+      ErrorCodes.PLAN_FILE_INVALID,
+      `saved plan ${file} is not JSON; expected a file written by \`mailpolicy plan --out\``,
+      { file },
+    );
+  }
+  const parsed = SavedPlanFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
+      .join('; ');
+    throw new MailPolicyError(
+      ErrorCodes.PLAN_FILE_INVALID,
+      `saved plan ${file} is not a valid plan file (savedPlanVersion ${SAVED_PLAN_VERSION}): ${problems}`,
+      { file, issues: parsed.error.issues.length },
+    );
+  }
+  return {
+    plan: parsed.data.plan as unknown as Plan,
+    manifest: parsed.data.manifest,
+    observedDigest: parsed.data.observedDigest,
+  };
+}
