@@ -48,7 +48,9 @@ export const orgUnitShapeRule: ValidationRule = {
     manifest.orgUnits.forEach((ou, i) => {
       const site = { jsonPath: `$.orgUnits[${i}]`, entry: ou };
       const nameProblem = orgUnitNameProblem(ou.name);
-      if (nameProblem) {
+      if (!ou.managed && (ou.path === ROOT_PATH || !isWellFormedOrgUnitPath(ou.path))) {
+        out.push(issueAt('MPV-OU-PATH', site, 'path', ou.path, PATH_ALLOWED, 'malformed OU path'));
+      } else if (nameProblem) {
         out.push(issueAt('MPV-OU-NAME', site, 'name', ou.name, NAME_ALLOWED, nameProblem));
       } else if (!isWellFormedOrgUnitPath(ou.parentPath)) {
         out.push(issueAt('MPV-OU-PATH', site, 'parentPath', ou.parentPath, PATH_ALLOWED, 'malformed parent OU path'));

@@ -1,0 +1,221 @@
+import { Lazy, TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
+import { Resource } from '@cdktf/provider-null/lib/resource';
+
+import {
+  ErrorCodes,
+  MANIFEST_FILE_NAME,
+  MailPolicyError,
+  blockingFindings,
+  formatBlockingFindings,
+  formatValidationIssue,
+  manifestInvalidError,
+  runRulePack,
+  safeParseManifest,
+  type Manifest,
+} from '../model';
+
+import { OrgUnit, type IOrgUnit } from './org-unit';
+import { normalisedEmailProp, registerContribution } from './private/contributor';
+import { crossStackIssues } from './private/cross-stack';
+import { buildStackManifest } from './private/manifest-builder';
+import { hasMailPolicyBrand, MAIL_POLICY_SYM, mailPoliciesOfStack } from './private/stack-policy';
+import { ManifestWritingSynthesizer, renderManifest, type SynthesizedManifest } from './private/synth-output';
+import { User, type IUser } from './user';
+
+/** Properties of a `MailPolicy`. */
+export interface MailPolicyProps {
+  /**
+   * The customer's own domains, the primary domain first. Send-as addresses in these domains never get an
+   * SMTP endpoint; addresses outside them are "external".
+   */
+  readonly domains: string[];
+  /**
+   * The Google Workspace customer id.
+   *
+   * @default 'my_customer' (the customer of the authenticated admin)
+   */
+  readonly customerId?: string;
+}
+
+/** The command the synthesised `null_resource` runs; values travel in its environment, never in this string. */
+export const APPLY_COMMAND = 'mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve';
+
+/**
+ * The mail policy of one stack: the root of its org units, gateway policies, users and send-as identities.
+ * Exactly one per stack; the other constructs may be its children or live anywhere in the same stack.
+ *
+ * At synth it validates the whole stack at once (every problem of every construct in one error), runs the
+ * rule pack (unacknowledged warnings fail synth), writes `mail-policy.json` to the stack's output folder and
+ * adds a `null_resource` whose `local-exec` provisioner runs `mailpolicy apply` when the manifest or a secret
+ * changes.
+ *
+ * Note: it wraps the stack's synthesizer at construction; replace `stack.synthesizer` before creating it.
+ */
+export class MailPolicy extends Construct {
+  /** Whether `x` is a `MailPolicy`, also across duplicate copies of the library. */
+  public static isMailPolicy(x: unknown): x is MailPolicy {
+    return hasMailPolicyBrand(x);
+  }
+
+  /** The single MailPolicy of the stack that holds `scope`; throws when there is none or more than one. */
+  public static of(scope: Construct): MailPolicy {
+    const policies = mailPoliciesOfStack(scope);
+    if (policies.length !== 1) {
+      throw new MailPolicyError(
+        ErrorCodes.MANIFEST_INVALID,
+        `stack '${TerraformStack.of(scope).node.id}' has ${policies.length} MailPolicy constructs; exactly one is allowed`,
+      );
+    }
+    return policies[0] as MailPolicy;
+  }
+
+  /** The customer's domains, lower case, primary first. */
+  public readonly domains: readonly string[];
+  /** The customer id. */
+  public readonly customerId: string;
+
+  private readonly stack: TerraformStack;
+  private readonly ownedScopes: Array<IOrgUnit | IUser> = [];
+  private readonly acks: Array<{ ruleId: string; reason: string; subject?: string }> = [];
+
+  public constructor(scope: Construct, id: string, props: MailPolicyProps) {
+    super(scope, id);
+    Object.defineProperty(this, MAIL_POLICY_SYM, { value: true });
+    const p: Partial<MailPolicyProps> = props ?? {};
+    this.domains = Array.isArray(p.domains) ? p.domains.map((d) => normalisedEmailProp(d)) : (p.domains as never);
+    this.customerId = p.customerId ?? 'my_customer';
+    this.stack = TerraformStack.of(this);
+
+    registerContribution(this, (manifest) => {
+      manifest.domains = this.domains as string[];
+      manifest.customerId = this.customerId;
+      for (const target of this.ownedScopes) {
+        manifest.ownership.push(
+          OrgUnit.isOrgUnit(target)
+            ? { kind: 'orgUnit', orgUnitPath: target.orgUnitPath, constructPath: target.node.path }
+            : { kind: 'user', email: (target as IUser).email, constructPath: target.node.path },
+        );
+      }
+      manifest.acknowledgements.push(...this.acks.map((a) => ({ ...a })));
+    });
+
+    this.node.addValidation({ validate: () => this.validatePolicy() });
+    this.addApplyResource();
+    this.stack.synthesizer = new ManifestWritingSynthesizer(this.stack.synthesizer, this.stack, () =>
+      this.synthesize(),
+    );
+  }
+
+  /**
+   * Declares that this stack exclusively owns the send-as identities of every user in the OU subtree, or of
+   * one user: at apply, send-as identities there that this stack does not declare are deleted (never a
+   * user's primary address). Without it, undeclared identities are reported as unmanaged and left alone.
+   */
+  public ownSendAsOf(target: IOrgUnit | IUser): void {
+    if (!OrgUnit.isOrgUnit(target) && !User.isUser(target)) {
+      throw new MailPolicyError(
+        ErrorCodes.MANIFEST_INVALID,
+        `${this.node.path}: ownSendAsOf: expected an OrgUnit (new OrgUnit / OrgUnit.fromPath) or a User (User.fromEmail), received ${String(target)}`,
+      );
+    }
+    this.ownedScopes.push(target);
+  }
+
+  /**
+   * Accepts a warning-level finding of the rule pack on purpose, so it no longer fails synth (it stays in plans,
+   * marked acknowledged). Error-level findings cannot be acknowledged.
+   *
+   * @param ruleId the finding's rule id, for example `MPR-GATEWAY-UNUSED`
+   * @param reason why it is fine here; recorded in the manifest and shown in plans
+   * @param subject limit the acknowledgement to one subject, for example `orgUnit:/Sales` (default: every subject)
+   */
+  public acknowledge(ruleId: string, reason: string, subject?: string): void {
+    this.acks.push({ ruleId, reason, subject });
+  }
+
+  /** The stack's manifest as synth writes it (secret fingerprints included when the secrets resolve). Unvalidated. */
+  public toManifest(): Manifest {
+    return buildStackManifest(this.stack, { fingerprints: true });
+  }
+
+  /** The manifest, the exact bytes of `mail-policy.json` and their SHA-256. */
+  public synthesize(): SynthesizedManifest {
+    return renderManifest(this.toManifest());
+  }
+
+  private validatePolicy(): string[] {
+    const policies = mailPoliciesOfStack(this);
+    if (policies.length > 1) {
+      return [
+        `[MP1000] stack '${this.stack.node.id}' has ${policies.length} MailPolicy constructs (${policies.map((x) => x.node.path).join(', ')}); exactly one is allowed`,
+      ];
+    }
+    const manifest = buildStackManifest(this.stack, { fingerprints: false });
+    const errors: string[] = [];
+    const parsed = safeParseManifest(manifest);
+    if (!parsed.success) {
+      errors.push(manifestInvalidError(parsed.issues, `mail policy of stack '${this.stack.node.id}'`).format());
+    }
+    const others = this.node.root.node
+      .findAll()
+      .filter((c) => MailPolicy.isMailPolicy(c) && c !== this && TerraformStack.of(c) !== this.stack)
+      .map((c) => buildStackManifest(TerraformStack.of(c), { fingerprints: false }));
+    const duplicates = crossStackIssues(manifest, others);
+    if (duplicates.length > 0) {
+      errors.push(
+        new MailPolicyError(
+          ErrorCodes.DUPLICATE_ACROSS_STACKS,
+          `stack '${this.stack.node.id}' declares ${duplicates.length} object${duplicates.length === 1 ? '' : 's'} that another stack also declares:\n${duplicates.map((d) => `  - ${formatValidationIssue(d)}`).join('\n')}`,
+          { issues: duplicates },
+        ).format(),
+      );
+    }
+    if (!parsed.success) return errors;
+    const blocking = blockingFindings(runRulePack(parsed.manifest));
+    if (blocking.length > 0) {
+      errors.push(
+        new MailPolicyError(
+          ErrorCodes.FINDINGS_BLOCK_SYNTH,
+          `the mail policy of stack '${this.stack.node.id}' has ${blocking.length} finding${blocking.length === 1 ? '' : 's'} to fix or acknowledge:\n${formatBlockingFindings(blocking)}`,
+          { findings: blocking },
+        ).format(),
+      );
+    }
+    return errors;
+  }
+
+  private addApplyResource(): void {
+    const hasNullProvider = this.stack.node
+      .findAll()
+      .some((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'null');
+    if (!hasNullProvider) new NullProvider(this, 'NullProvider');
+    new Resource(this, 'Apply', {
+      triggers: Token.asStringMap(Lazy.anyValue({ produce: () => this.triggers() })),
+      provisioners: [
+        {
+          type: 'local-exec',
+          command: APPLY_COMMAND,
+          // Terraform runs in cdktf.out/stacks/<stack>; path.module is that folder, where mail-policy.json lies.
+          workingDir: '${path.module}',
+          environment: { MAILPOLICY_MANIFEST: MANIFEST_FILE_NAME, MAILPOLICY_STACK: this.stack.node.id },
+        },
+      ],
+    });
+  }
+
+  /** `manifest_sha256` plus one trigger per secret fingerprint: a changed secret re-runs apply. Never a value. */
+  private triggers(): Record<string, string> {
+    const { manifest, sha256 } = this.synthesize();
+    const triggers: Record<string, string> = { manifest_sha256: sha256 };
+    for (const s of manifest.sendAs) {
+      const id = `${s.userEmail}/${s.sendAsEmail}`;
+      const username = s.smtp?.username;
+      if (typeof username === 'object' && username.fingerprint)
+        triggers[`secret ${id} username`] = username.fingerprint;
+      if (s.smtp?.password.fingerprint) triggers[`secret ${id} password`] = s.smtp.password.fingerprint;
+    }
+    return triggers;
+  }
+}

@@ -1,0 +1,124 @@
+import type { TerraformStack } from 'cdktf';
+
+import {
+  emptyManifest,
+  fingerprintSecret,
+  loadFingerprintKey,
+  orgUnitKey,
+  resolveSecret,
+  type FingerprintKey,
+  type Manifest,
+  type UserSpec,
+} from '../../model';
+
+import { contributionOf, type ManifestContext } from './contributor';
+
+/** How a manifest is built from a stack. */
+export interface BuildManifestOptions {
+  /**
+   * Resolve secret references and record keyed fingerprints of the values (synth output); off for validation
+   * and cross-stack checks, which only need the references.
+   */
+  readonly fingerprints: boolean;
+}
+
+function compareText(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function byKeys<T>(...keys: Array<(item: T) => unknown>): (a: T, b: T) => number {
+  return (a, b) => {
+    for (const key of keys) {
+      const c = compareText(key(a), key(b));
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+}
+
+const lower = (x: unknown): unknown => (typeof x === 'string' ? x.toLowerCase() : x);
+
+/**
+ * Merges references to the same user: `User.fromEmail` may be called in several places; they agree unless two
+ * place the user in different OUs (then both stay and validation reports the clash).
+ */
+function mergeUsers(users: readonly UserSpec[]): UserSpec[] {
+  const out: UserSpec[] = [];
+  for (const user of users) {
+    const same = out.findIndex((u) => u.email === user.email);
+    if (same < 0) {
+      out.push(user);
+      continue;
+    }
+    const other = out[same];
+    if (user.orgUnitPath === undefined || user.orgUnitPath === other.orgUnitPath) continue;
+    if (other.orgUnitPath === undefined) out[same] = user;
+    else out.push(user);
+  }
+  return out;
+}
+
+function contextFor(options: BuildManifestOptions): ManifestContext {
+  let key: FingerprintKey | undefined;
+  return {
+    secretRef(ref: string) {
+      if (!options.fingerprints) return { ref };
+      const resolved = resolveSecret(ref);
+      if (!resolved.ok) return { ref };
+      key ??= loadFingerprintKey();
+      return { ref, fingerprint: fingerprintSecret(resolved.value, key) };
+    },
+  };
+}
+
+/**
+ * Builds the manifest of a stack from every construct in it that contributes entries (MailPolicy, OrgUnit,
+ * OutboundGatewayPolicy, User, SendAsIdentity). Arrays are sorted by identity so that the output does not
+ * depend on the order constructs were declared in. No validation here: that is `safeParseManifest`.
+ */
+export function buildStackManifest(stack: TerraformStack, options: BuildManifestOptions): Manifest {
+  const manifest = emptyManifest(stack.node.id, []);
+  const context = contextFor(options);
+  for (const construct of stack.node.findAll()) contributionOf(construct)?.(manifest, context);
+  manifest.users = mergeUsers(manifest.users);
+  manifest.orgUnits.sort(
+    byKeys(
+      (o) => orgUnitKey(String(o.path)),
+      (o) => o.constructPath,
+    ),
+  );
+  manifest.gatewayPolicies.sort(
+    byKeys(
+      (p) => lower(p.orgUnitPath),
+      (p) => p.constructPath,
+    ),
+  );
+  manifest.users.sort(
+    byKeys(
+      (u) => u.email,
+      (u) => u.constructPath,
+    ),
+  );
+  manifest.sendAs.sort(
+    byKeys(
+      (s) => s.userEmail,
+      (s) => s.sendAsEmail,
+      (s) => s.constructPath,
+    ),
+  );
+  manifest.ownership.sort(
+    byKeys(
+      (o) => o.kind,
+      (o) => lower(o.kind === 'user' ? o.email : o.orgUnitPath),
+    ),
+  );
+  manifest.acknowledgements.sort(
+    byKeys(
+      (a) => a.ruleId,
+      (a) => a.subject ?? '',
+    ),
+  );
+  return manifest;
+}

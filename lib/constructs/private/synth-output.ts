@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { IStackSynthesizer, ISynthesisSession, TerraformStack } from 'cdktf';
+
+import { MANIFEST_FILE_NAME, type Manifest } from '../../model';
+
+import { canonicalJson, sha256Hex } from './canonical-json';
+
+/** The synthesised manifest of a stack: the object, its file bytes and their SHA-256. */
+export interface SynthesizedManifest {
+  readonly manifest: Manifest;
+  /** Canonical JSON (sorted keys, 2-space indentation, trailing newline), exactly the bytes written. */
+  readonly json: string;
+  readonly sha256: string;
+}
+
+/** Renders a manifest as the bytes of `mail-policy.json`. */
+export function renderManifest(manifest: Manifest): SynthesizedManifest {
+  const json = canonicalJson(manifest);
+  return { manifest, json, sha256: sha256Hex(json) };
+}
+
+/**
+ * A stack synthesizer that runs the stack's own synthesizer (validations, `cdk.tf.json`) and then writes
+ * `mail-policy.json` beside `cdk.tf.json`. Wrapping uses only cdktf's public `IStackSynthesizer` contract.
+ */
+export class ManifestWritingSynthesizer implements IStackSynthesizer {
+  public constructor(
+    private readonly inner: IStackSynthesizer,
+    private readonly stack: TerraformStack,
+    private readonly render: () => SynthesizedManifest,
+  ) {}
+
+  public synthesize(session: ISynthesisSession): void {
+    this.inner.synthesize(session);
+    const dir = join(session.outdir, session.manifest.forStack(this.stack).workingDirectory);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, MANIFEST_FILE_NAME), this.render().json, { mode: 0o644 });
+  }
+}
