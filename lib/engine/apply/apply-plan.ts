@@ -111,9 +111,10 @@ export async function applyPlan(plan: { readonly changes: readonly Change[] }, o
   emit({ type: 'started', total: changes.length });
   if (changes.length === 0) finish();
   // Changes whose dependencies form a cycle would never become ready: report them instead of hanging.
-  for (const change of unreachable(changes, waitingOn, dependants)) {
-    settle(change, { status: 'skipped', reason: 'its dependencies form a cycle' });
-  }
+  const cyclic = unreachable(changes, waitingOn, dependants);
+  for (const change of cyclic) settled.set(change.id, { status: 'skipped', reason: 'its dependencies form a cycle' });
+  for (const change of cyclic) emit(eventOf(change, settled.get(change.id) as Settled));
+  if (cyclic.length > 0 && settled.size === changes.length) finish();
   for (const change of changes) if (waitingOn.get(change.id) === 0) start(change);
   await allSettled;
 

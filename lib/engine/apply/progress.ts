@@ -56,8 +56,12 @@ export function createProgressReporter(
   const waitingShown = new Set<string>();
 
   const line = (text: string): void => {
-    if (multi) multi.log(`${text}\n`);
-    else stream.write(`${text}\n`);
+    if (multi) {
+      multi.log(`${text}\n`);
+      multi.update(); // flush now: lines still buffered when the bar stops would be lost
+    } else {
+      stream.write(`${text}\n`);
+    }
   };
   const tick = (): void => {
     finished++;
