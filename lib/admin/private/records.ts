@@ -70,7 +70,8 @@ export function toUser(user: admin_directory_v1.Schema$User): UserRecord {
 export function toGatewayPolicy(policy: cloudidentity_v1.Schema$Policy): GatewayPolicyRecord | undefined {
   if (policy.setting?.type !== GATEWAY_SETTING_TYPE || !policy.name) return undefined;
   const orgUnit = policy.policyQuery?.orgUnit ?? '';
-  if (!orgUnit.startsWith('orgUnits/')) return undefined;
+  // A group-bound policy also names an OU; it is not the OU's own policy.
+  if (!orgUnit.startsWith('orgUnits/') || (policy.policyQuery?.group ?? '') !== '') return undefined;
   const value = (policy.setting.value ?? {}) as Record<string, unknown>;
   return defined({
     name: policy.name,
