@@ -73,15 +73,18 @@ export function diffSendAs(ctx: DiffContext): void {
     byUser.set(user, list);
   }
   const scoped = scopesByUser(ctx);
-  const users = [...new Set([...byUser.keys(), ...scoped.keys()])].sort(compareStrings);
+  const referenced = ctx.input.manifest.users.flatMap((u) =>
+    typeof u?.email === 'string' ? [normaliseEmail(u.email)] : [],
+  );
+  const users = [...new Set([...byUser.keys(), ...scoped.keys(), ...referenced])].sort(compareStrings);
   const placements = placementsByUser(ctx.input.manifest.users);
   for (const user of users) {
     const specs = (byUser.get(user) ?? []).sort((a, b) =>
       compareStrings(normaliseEmail(a.sendAsEmail), normaliseEmail(b.sendAsEmail)),
     );
     const record = ctx.input.observed.users?.[user];
-    if (specs.length > 0 && record?.status === 'ok' && record.value === null) {
-      reportMissingUser(ctx, specs[0].userEmail, specs[0].constructPath);
+    if (record?.status === 'ok' && record.value === null) {
+      if (specs.length > 0) reportMissingUser(ctx, specs[0].userEmail, specs[0].constructPath);
       continue;
     }
     const list = ctx.input.observed.sendAs?.[user];
