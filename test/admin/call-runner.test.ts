@@ -108,9 +108,9 @@ describe('call runner', () => {
       .run('cloudidentity.policies.create', 'admin@example.com', async () => {
         called = true;
       })
-      .catch((e: AdminApiError) => e);
+      .catch((e: unknown) => e);
     expect(called).toBe(false);
-    expect(error.message).toMatch(/needs write access \(scope cloud-identity\.policies\)/);
+    expect((error as AdminApiError).message).toMatch(/needs write access \(scope cloud-identity\.policies\)/);
   });
 
   test('asks one token per call family and subject, with only that family’s scopes', async () => {
