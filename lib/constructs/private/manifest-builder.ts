@@ -8,6 +8,7 @@ import {
   resolveSecret,
   type FingerprintKey,
   type Manifest,
+  type OrgUnitSpec,
   type UserSpec,
 } from '../../model';
 
@@ -60,6 +61,18 @@ function mergeUsers(users: readonly UserSpec[]): UserSpec[] {
   return out;
 }
 
+/** Drops repeated `OrgUnit.fromPath` references to the same path (referencing an OU twice is harmless). */
+function mergeReferences(orgUnits: readonly OrgUnitSpec[]): OrgUnitSpec[] {
+  const seen = new Set<string>();
+  return orgUnits.filter((ou) => {
+    if (ou.managed) return true;
+    const key = `${String(ou.path)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function contextFor(options: BuildManifestOptions): ManifestContext {
   let key: FingerprintKey | undefined;
   return {
@@ -76,36 +89,21 @@ function contextFor(options: BuildManifestOptions): ManifestContext {
 /**
  * Builds the manifest of a stack from every construct in it that contributes entries (MailPolicy, OrgUnit,
  * OutboundGatewayPolicy, User, SendAsIdentity). Arrays are sorted by identity so that the output does not
- * depend on the order constructs were declared in. No validation here: that is `safeParseManifest`.
+ * depend on the order constructs were declared in (ties keep declaration order, so duplicates are reported
+ * on the later construct). No validation here: that is `safeParseManifest`.
  */
 export function buildStackManifest(stack: TerraformStack, options: BuildManifestOptions): Manifest {
   const manifest = emptyManifest(stack.node.id, []);
   const context = contextFor(options);
   for (const construct of stack.node.findAll()) contributionOf(construct)?.(manifest, context);
   manifest.users = mergeUsers(manifest.users);
-  manifest.orgUnits.sort(
-    byKeys(
-      (o) => orgUnitKey(String(o.path)),
-      (o) => o.constructPath,
-    ),
-  );
-  manifest.gatewayPolicies.sort(
-    byKeys(
-      (p) => lower(p.orgUnitPath),
-      (p) => p.constructPath,
-    ),
-  );
-  manifest.users.sort(
-    byKeys(
-      (u) => u.email,
-      (u) => u.constructPath,
-    ),
-  );
+  manifest.orgUnits = mergeReferences(manifest.orgUnits).sort(byKeys((o) => orgUnitKey(String(o.path))));
+  manifest.gatewayPolicies.sort(byKeys((p) => lower(p.orgUnitPath)));
+  manifest.users.sort(byKeys((u) => u.email));
   manifest.sendAs.sort(
     byKeys(
       (s) => s.userEmail,
       (s) => s.sendAsEmail,
-      (s) => s.constructPath,
     ),
   );
   manifest.ownership.sort(

@@ -56,11 +56,13 @@ export const domainsRule: ValidationRule = {
     }
     const seen = new Set<string>();
     manifest.domains.forEach((d, i) => {
-      const at = { jsonPath: `$.domains[${i}]` };
+      const at = { jsonPath: '$' };
       if (!isValidDomain(d)) {
-        out.push(issueAt('MPV-DOMAINS', at, '', d, 'a DNS domain like example.com', 'not a valid domain name'));
+        out.push(
+          issueAt('MPV-DOMAINS', at, `domains[${i}]`, d, 'a DNS domain like example.com', 'not a valid domain name'),
+        );
       } else if (seen.has(d.trim().toLowerCase())) {
-        out.push(issueAt('MPV-DOMAINS', at, '', d, 'each domain once', 'domain listed twice'));
+        out.push(issueAt('MPV-DOMAINS', at, `domains[${i}]`, d, 'each domain once', 'domain listed twice'));
       }
       seen.add(d.trim().toLowerCase());
     });
