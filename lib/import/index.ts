@@ -1,0 +1,3 @@
+export * from './generate-app';
+export * from './imported-tenant';
+export * from './read-tenant';
