@@ -1,13 +1,7 @@
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import type { Change } from '../plan';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply-options';
-import {
-  ApplyAbortedError,
-  createSlot,
-  guardAdmin,
-  type ChangeOutcome,
-  type RunContext,
-} from './private/context';
+import { ApplyAbortedError, createSlot, guardAdmin, type ChangeOutcome, type RunContext } from './private/context';
 import { executeGatewayPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
 import { executeOrgUnit } from './private/execute-org-unit';
 import { executeSendAs } from './private/execute-send-as';
@@ -37,7 +31,10 @@ type Settled =
  * The ledger is loaded first: a corrupt ledger stops the run (MP3002) before any change. A client without write
  * access is refused (MP2001) before any change too. Use {@link applyExitCode} for the exit code.
  */
-export async function applyPlan(plan: { readonly changes: readonly Change[] }, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(
+  plan: { readonly changes: readonly Change[] },
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   if (options.admin.access !== 'write') {
     throw new MailPolicyError(
       ErrorCodes.PERMISSION_DENIED,

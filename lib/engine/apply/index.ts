@@ -1,4 +1,3 @@
 export * from './apply-options';
 export * from './apply-plan';
 export * from './progress';
-export * from './manual-steps';

@@ -50,6 +50,13 @@ describe('applyPlan ordering', () => {
       sendAsChange('alice@example.com', 'alice@partner.com', 'create', { smtp: smtp('RELAY_PASSWORD'), isDefault: true }, {
         dependsOn: ['gatewayPolicy:/sales/partners', 'userPlacement:alice@example.com'],
       }),
+      {
+        ...sendAsChange('alice@example.com', 'alice@partner.com', 'update', { smtp: smtp('RELAY_PASSWORD'), isDefault: true }, {
+          dependsOn: ['sendAs:alice@example.com/alice@partner.com'],
+          attributes: [{ name: 'isDefault', before: false, after: true }],
+        }),
+        id: 'sendAs:alice@example.com/alice@partner.com#isDefault',
+      },
       placementChange('alice@example.com', '/Sales/Partners', { dependsOn: ['orgUnit:/sales/partners'] }),
       policyChange('/Sales/Partners', true, 'create', { dependsOn: ['orgUnit:/sales/partners'] }),
       orgUnitChange('/Sales/Partners', 'create', { dependsOn: ['orgUnit:/sales'] }),
@@ -58,8 +65,9 @@ describe('applyPlan ordering', () => {
 
     const result = await applyPlan(plan, options(admin));
 
-    expect(result.done).toHaveLength(5);
+    expect(result.done).toHaveLength(6);
     expect(applyExitCode(result)).toBe(0);
+    expect(admin.calls.find((c) => c.method === 'patchSendAs')?.args[2]).toEqual({ isDefault: true });
     const order = admin.methodsCalled().filter((m) => !m.startsWith('list'));
     expect(order.indexOf('createOrgUnit')).toBeLessThan(order.lastIndexOf('createOrgUnit'));
     expect(order.lastIndexOf('createOrgUnit')).toBeLessThan(order.indexOf('setGatewayPolicy'));

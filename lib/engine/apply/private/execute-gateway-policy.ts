@@ -1,5 +1,5 @@
 import type { GatewayPolicySpec } from '../../../model/manifest';
-import { gatewayManualSteps } from '../manual-steps';
+import { gatewayManualSteps } from '../../diff-gateway-policies';
 import type { Change } from '../../plan';
 import {
   isAdminError,
@@ -66,7 +66,8 @@ async function removePolicy(ctx: RunContext, change: Change, path: string): Prom
  */
 export async function gatewayPolicyInEffect(ctx: RunContext, change: Change): Promise<boolean> {
   const path = policyPath(change);
-  const allow = change.action === 'delete' || !change.desired ? 'inherit' : desiredPolicy(change).allowPerUserOutboundGateways;
+  const allow =
+    change.action === 'delete' || !change.desired ? 'inherit' : desiredPolicy(change).allowPerUserOutboundGateways;
   const orgUnitId = await resolveOrgUnitId(ctx, path, change);
   const policies = await ctx.slot(() => ctx.admin.listGatewayPolicies());
   const explicit = policies.find((p) => p.orgUnitId.replace(/^id:/, '') === orgUnitId && p.type !== 'SYSTEM');

@@ -45,7 +45,10 @@ async function createOrgUnit(ctx: RunContext, spec: OrgUnitSpec): Promise<Change
   if (!existing) throw new Error(`organisational unit ${spec.path} exists according to Google but is not listed`);
   remember(ctx, existing);
   if (spec.description !== undefined && (existing.description ?? '') !== spec.description) {
-    remember(ctx, await ctx.slot(() => ctx.admin.updateOrgUnit(existing.orgUnitPath, { description: spec.description })));
+    remember(
+      ctx,
+      await ctx.slot(() => ctx.admin.updateOrgUnit(existing.orgUnitPath, { description: spec.description })),
+    );
     return { status: 'done', note: 'already existed; description updated' };
   }
   return { status: 'done', note: 'already existed' };

@@ -7,8 +7,19 @@ import type { LedgerEntry } from '../../ledger-types';
 import type { Change } from '../../plan';
 import { isAdminError, observedString, type ChangeOutcome, type RunContext } from './context';
 
-/** Attribute names of a change that mean the SMTP credentials must be sent again. */
-const CREDENTIAL_ATTRIBUTE = /smtp|password|username|credential|host|port|security/i;
+/** Attribute names of a change that mean the SMTP settings (with credentials) must be sent again. */
+const SMTP_ATTRIBUTE = /^smtp\b|password|username|credential/i;
+
+/** The writable send-as fields an update may patch. */
+type PatchField = 'displayName' | 'replyToAddress' | 'signature' | 'treatAsAlias' | 'isDefault' | 'smtpMsa';
+const ALL_FIELDS: readonly PatchField[] = [
+  'displayName',
+  'replyToAddress',
+  'signature',
+  'treatAsAlias',
+  'isDefault',
+  'smtpMsa',
+];
 
 /** A write ready to send: the input (holding resolved secrets: never log it) and what to record afterwards. */
 interface PreparedWrite {
@@ -23,8 +34,7 @@ export async function executeSendAs(ctx: RunContext, change: Change): Promise<Ch
       return withPropagation(ctx, change, () => createIdentity(ctx, desiredSendAs(change)));
     case 'update': {
       const spec = desiredSendAs(change);
-      const credentials = change.attributes.length === 0 || change.attributes.some((a) => CREDENTIAL_ATTRIBUTE.test(a.name));
-      return withPropagation(ctx, change, () => patchIdentity(ctx, spec, credentials));
+      return withPropagation(ctx, change, () => patchIdentity(ctx, spec, fieldsToPatch(change)));
     }
     case 'delete':
       return deleteIdentity(ctx, change);
@@ -48,7 +58,11 @@ function desiredSendAs(change: Change): SendAsSpec {
  * Runs `write`, retrying with backoff while Gmail refuses it with `failedPrecondition` (the gateway setting has
  * not propagated yet), until the propagation timeout; past it the change is pending.
  */
-async function withPropagation(ctx: RunContext, change: Change, write: () => Promise<string | undefined>): Promise<ChangeOutcome> {
+async function withPropagation(
+  ctx: RunContext,
+  change: Change,
+  write: () => Promise<string | undefined>,
+): Promise<ChangeOutcome> {
   const start = ctx.now();
   let delay = Math.max(1, ctx.propagationRetryMs);
   for (;;) {
@@ -75,7 +89,7 @@ async function withPropagation(ctx: RunContext, change: Change, write: () => Pro
 
 async function createIdentity(ctx: RunContext, spec: SendAsSpec): Promise<string | undefined> {
   const prepared = prepareWrite(ctx, spec, true);
-  const { isDefault: _isDefault, ...createInput } = prepared.input;
+  const { isDefault: _isDefault, ...createInput } = prepared.input; // the default switch is a change of its own
   let note: string | undefined;
   try {
     await ctx.slot(() => ctx.admin.createSendAs(spec.userEmail, createInput));
@@ -91,22 +105,41 @@ async function createIdentity(ctx: RunContext, spec: SendAsSpec): Promise<string
     note = 'already existed; converged';
   }
   if (prepared.ledgerEntry) await ctx.ledger.recordCredentials(spec.userEmail, spec.sendAsEmail, prepared.ledgerEntry);
-  if (spec.isDefault === true && note === undefined) {
-    // Switching the default only after the identity exists.
-    await ctx.slot(() => ctx.admin.patchSendAs(spec.userEmail, spec.sendAsEmail, { isDefault: true }));
-  }
+  // Making it the default From address is a change of its own in the plan (`…#isDefault`), run after this one.
   return note;
 }
 
-async function patchIdentity(ctx: RunContext, spec: SendAsSpec, credentials: boolean): Promise<string | undefined> {
-  const prepared = prepareWrite(ctx, spec, credentials);
-  const { sendAsEmail: _email, ...patch } = prepared.input;
+/**
+ * The fields an update patches: those its attributes name (`smtp.*` and credential attributes send the whole
+ * SMTP block with fresh credentials); every declared field when the change lists no attributes.
+ */
+function fieldsToPatch(change: Change): ReadonlySet<PatchField> {
+  if (change.attributes.length === 0) return new Set(ALL_FIELDS);
+  const fields = new Set<PatchField>();
+  for (const { name } of change.attributes) {
+    if (SMTP_ATTRIBUTE.test(name)) fields.add('smtpMsa');
+    else if ((ALL_FIELDS as readonly string[]).includes(name)) fields.add(name as PatchField);
+  }
+  return fields;
+}
+
+async function patchIdentity(
+  ctx: RunContext,
+  spec: SendAsSpec,
+  fields: ReadonlySet<PatchField>,
+): Promise<string | undefined> {
+  const prepared = prepareWrite(ctx, spec, fields.has('smtpMsa'));
+  const patch: { -readonly [K in keyof SendAsInput]?: SendAsInput[K] } = {};
+  for (const field of fields) {
+    if (prepared.input[field] !== undefined) Object.assign(patch, { [field]: prepared.input[field] });
+  }
+  if (Object.keys(patch).length === 0) return 'nothing to patch';
   try {
     await ctx.slot(() => ctx.admin.patchSendAs(spec.userEmail, spec.sendAsEmail, patch));
   } catch (error) {
     if (!isAdminError(error, 'notFound')) throw error;
     // Deleted behind our back since the plan: create it as declared.
-    return `${await createIdentity(ctx, spec) ?? 'was missing; created'}`;
+    return `${(await createIdentity(ctx, spec)) ?? 'was missing; created'}`;
   }
   if (prepared.ledgerEntry) await ctx.ledger.recordCredentials(spec.userEmail, spec.sendAsEmail, prepared.ledgerEntry);
   return undefined;
@@ -172,7 +205,8 @@ function secret(ctx: RunContext, spec: SendAsSpec, field: string, ref: SecretRef
 /** The fields of `desired` that the live identity lacks or holds differently (credentials always included). */
 function differences(live: SendAsRecord | undefined, desired: SendAsInput): Partial<SendAsInput> {
   const patch: { -readonly [K in keyof SendAsInput]?: SendAsInput[K] } = {};
-  if (desired.displayName !== undefined && live?.displayName !== desired.displayName) patch.displayName = desired.displayName;
+  if (desired.displayName !== undefined && live?.displayName !== desired.displayName)
+    patch.displayName = desired.displayName;
   if (desired.replyToAddress !== undefined && live?.replyToAddress !== desired.replyToAddress) {
     patch.replyToAddress = desired.replyToAddress;
   }
@@ -180,7 +214,6 @@ function differences(live: SendAsRecord | undefined, desired: SendAsInput): Part
   if (desired.treatAsAlias !== undefined && live?.treatAsAlias !== desired.treatAsAlias) {
     patch.treatAsAlias = desired.treatAsAlias;
   }
-  if (desired.isDefault === true && live?.isDefault !== true) patch.isDefault = true;
   if (desired.smtpMsa) patch.smtpMsa = desired.smtpMsa;
   return patch;
 }
