@@ -1,0 +1,157 @@
+/**
+ * `mailpolicy emulator …`: starts the emulator and runs until SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import type { EmulatorOptions, FaultRates } from './emulator-types';
+import { PROJECT_SCOPES } from './private/methods';
+import { parseSeedTenant, type SeedTenant } from './seed';
+import { startEmulator } from './start-emulator';
+
+export const EMULATOR_HELP = `Usage: mailpolicy emulator [options]
+
+Starts a local Google Workspace (OAuth token endpoint, Directory orgunits/users, Cloud Identity policies,
+Gmail sendAs) that the official Google clients use with only rootUrl and the token URL pointed at it.
+
+Options:
+  --host HOST                    interface to listen on (default 127.0.0.1)
+  --port N                       TCP port (default 0: a free port)
+  --data FILE                    SQLite file; the tenant survives a restart (default :memory:)
+  --seed FILE|demo|empty         tenant to start with; replaces what --data holds (default: demo for a new file)
+  --write-credentials FILE       write a service-account key file registered with the emulator
+  --grant-scopes URL,URL,...     delegation grant of that key (default: every scope the project uses)
+  --smtp-ca FILE                 PEM bundle trusted for SMTP TLS, besides Node's default roots
+  --policy-writes accepted|refused
+                                 whether Policy API writes to the gateway setting succeed (default accepted)
+  --accept-external-without-smtp accept external send-as without smtpMsa (default: refused as Google does)
+  --propagation-delay MS         delay before policy changes affect send-as checks (default 0)
+  --latency MS[:JITTER_MS]       fixed + random latency per API call (default 0)
+  --faults 503=0.10,429=0.05,500=0.01,reset=0.02
+                                 injected failure rates per call
+  --quota-project UNITS_PER_MINUTE  Gmail quota units per minute per project (default unlimited)
+  --quota-user UNITS_PER_MINUTE     Gmail quota units per minute per user (default unlimited)
+  --random-seed N                seed for faults and jitter (repeatable runs)
+  --help                         show this help
+
+Control API (test knobs, never on Google's paths): POST /emulator/v1/reset, POST /emulator/v1/seed,
+GET /emulator/v1/snapshot, GET /emulator/v1/outbox, POST /emulator/v1/verifications:accept,
+GET|PATCH /emulator/v1/knobs, GET /emulator/v1/callCounts, POST /emulator/v1/tokens:expire,
+POST /emulator/v1/serviceAccountKeys. See lib/emulator/BEHAVIOUR.md.
+`;
+
+class UsageError extends Error {}
+
+function number(flag: string, value: string, min = 0): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} needs a number >= ${min}, got "${value}".`);
+  return n;
+}
+
+function parseFaults(value: string): FaultRates {
+  const out: Record<string, number> = {};
+  for (const part of value.split(',').filter((p) => p.trim() !== '')) {
+    const [kind, rate] = part.split('=');
+    if (!['429', '500', '503', 'reset'].includes(kind?.trim() ?? '') || rate === undefined) {
+      throw new UsageError(`--faults entries look like 503=0.10 (kinds 429, 500, 503, reset), got "${part}".`);
+    }
+    const r = number('--faults', rate);
+    if (r > 1) throw new UsageError(`--faults rates are between 0 and 1, got ${r} for ${kind}.`);
+    out[kind.trim()] = r;
+  }
+  return out;
+}
+
+interface Parsed {
+  options: EmulatorOptions;
+  credentials?: string;
+  scopes?: string[];
+  help: boolean;
+}
+
+/** Parses the flags of `mailpolicy emulator`; throws UsageError naming the flag. */
+function parse(argv: readonly string[]): Parsed {
+  const o: { -readonly [K in keyof EmulatorOptions]: EmulatorOptions[K] } = {};
+  const out: Parsed = { options: o, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--help' || flag === '-h') {
+      out.help = true;
+      continue;
+    }
+    if (flag === '--accept-external-without-smtp') {
+      o.acceptExternalWithoutSmtp = true;
+      continue;
+    }
+    const value = argv[i + 1];
+    if (value === undefined) throw new UsageError(`${flag} needs a value; see --help.`);
+    i++;
+    switch (flag) {
+      case '--host': o.host = value; break;
+      case '--port': o.port = number(flag, value); break;
+      case '--data': o.dataFile = value; break;
+      case '--seed':
+        o.seed = value === 'demo' || value === 'empty' ? value : (parseSeedTenant(JSON.parse(readFileSync(value, 'utf8'))) as SeedTenant);
+        break;
+      case '--write-credentials': out.credentials = value; break;
+      case '--grant-scopes': out.scopes = value.split(',').map((s) => s.trim()).filter((s) => s !== ''); break;
+      case '--smtp-ca': o.smtpCa = readFileSync(value, 'utf8'); break;
+      case '--policy-writes':
+        if (value !== 'accepted' && value !== 'refused') throw new UsageError(`--policy-writes is accepted or refused, got "${value}".`);
+        o.policyWrites = value;
+        break;
+      case '--propagation-delay': o.propagationDelayMs = number(flag, value); break;
+      case '--latency': {
+        const [ms, jitter] = value.split(':');
+        o.latencyMs = number(flag, ms);
+        if (jitter !== undefined) o.jitterMs = number(flag, jitter);
+        break;
+      }
+      case '--faults': o.faults = parseFaults(value); break;
+      case '--quota-project': o.quotaProjectPerMinute = number(flag, value, 1); break;
+      case '--quota-user': o.quotaUserPerMinute = number(flag, value, 1); break;
+      case '--random-seed': o.randomSeed = Math.trunc(number(flag, value)); break;
+      default: throw new UsageError(`Unknown option ${flag}; see --help.`);
+    }
+  }
+  return out;
+}
+
+/** Runs `mailpolicy emulator`; resolves with the exit code once SIGINT/SIGTERM stops it (2 on usage errors). */
+export async function runEmulatorCommand(argv: string[]): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`mailpolicy emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(EMULATOR_HELP);
+    return 0;
+  }
+  const emulator = await startEmulator(parsed.options);
+  const lines = [
+    `Workspace emulator (not Google) listening on ${emulator.url}`,
+    `  token endpoint      ${emulator.tokenUrl}`,
+    `  Gmail sendAs        ${emulator.url}/gmail/v1/users/{userId}/settings/sendAs`,
+    `  Directory           ${emulator.url}/admin/directory/v1/customer/{customerId}/orgunits, …/users`,
+    `  Cloud Identity      ${emulator.url}/v1/policies and ${emulator.url}/v1beta1/policies`,
+    `  control API         ${emulator.url}/emulator/v1/…`,
+    `  customer ${emulator.customerId}, data ${parsed.options.dataFile ?? ':memory:'}`,
+  ];
+  if (parsed.credentials) {
+    const key = emulator.writeCredentials(parsed.credentials, { scopes: parsed.scopes ?? PROJECT_SCOPES });
+    lines.push(`  credentials written to ${parsed.credentials} (${key.client_email})`);
+  }
+  process.stdout.write(`${lines.join('\n')}\nPress Ctrl+C to stop.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.close();
+  return 0;
+}
