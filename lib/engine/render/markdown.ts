@@ -90,7 +90,12 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
   head.push({ text: `${verdictExtras.length ? ` (${verdictExtras.join(', ')})` : ''}\n\n`, cuttable: false });
 
   const body: Atom[] = [];
-  const first = plan.changes.map(reviewFirst).filter((x): x is string => x !== undefined);
+  const rank = (c: Change): number =>
+    c.action === 'delete' || c.action === 'replace' ? 0 : c.security.includes('allows-gateway') ? 1 : 2;
+  const first = [...plan.changes]
+    .sort((a, b) => rank(a) - rank(b))
+    .map(reviewFirst)
+    .filter((x): x is string => x !== undefined);
   if (first.length > 0) {
     body.push({ text: '### :warning: Review first\n\n', cuttable: false });
     for (const line of first) body.push({ text: line, cuttable: true });

@@ -83,9 +83,15 @@ export function observedFrom(manifest: Manifest): { observed: ObservedState; led
   const sendAs: Record<string, Observed<SendAsRecord[]>> = {};
   const identities: Record<string, LedgerEntry> = {};
   const credentials = credentialsFor(manifest);
+  const specsByUser = new Map<string, Manifest['sendAs']>();
+  for (const s of manifest.sendAs) {
+    const list = specsByUser.get(normaliseEmail(s.userEmail)) ?? [];
+    list.push(s);
+    specsByUser.set(normaliseEmail(s.userEmail), list);
+  }
   for (const user of [...userKeys].sort()) {
     users[user] = ok({ primaryEmail: user, orgUnitPath: placement.get(user) ?? '/' });
-    const declared = manifest.sendAs.filter((s) => normaliseEmail(s.userEmail) === user);
+    const declared = specsByUser.get(user) ?? [];
     const hasDefault = declared.some((s) => s.isDefault === true);
     const list: SendAsRecord[] = [];
     if (!declared.some((s) => normaliseEmail(s.sendAsEmail) === user))
