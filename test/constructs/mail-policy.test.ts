@@ -2,7 +2,7 @@ import { Testing, TerraformStack } from 'cdktf';
 
 import { MailPolicy, OrgUnit, OutboundGatewayPolicy, SendAsIdentity, User } from '../../lib/constructs';
 
-import { TEST_FINGERPRINT_KEY, partnerIdentity, scenario, smtp, synthError } from './support';
+import { TEST_FINGERPRINT_KEY, nullResourceOf, partnerIdentity, scenario, smtp, synthError } from './support';
 
 beforeAll(() => {
   process.env.MAILPOLICY_FINGERPRINT_KEY = TEST_FINGERPRINT_KEY;
@@ -12,15 +12,14 @@ describe('MailPolicy', () => {
   test('a valid policy synthesises a null_resource that runs mailpolicy apply with the manifest path in its environment', () => {
     const s = scenario();
     partnerIdentity(s);
-    const tf = JSON.parse(Testing.synth(s.stack, true));
-    const resources = Object.values(tf.resource.null_resource) as Array<Record<string, any>>;
-    expect(resources).toHaveLength(1);
-    const exec = resources[0].provisioner[0]['local-exec'];
+    const synthesized = Testing.synth(s.stack, true);
+    const resource = nullResourceOf(synthesized);
+    const exec = resource.provisioner[0]['local-exec'];
     expect(exec.command).toBe('mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve');
     expect(exec.environment).toEqual({ MAILPOLICY_MANIFEST: 'mail-policy.json', MAILPOLICY_STACK: 'mail' });
     expect(exec.working_dir).toBe('${path.module}');
-    expect(resources[0].triggers.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(tf.provider.null).toBeDefined();
+    expect(resource.triggers.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(synthesized).provider.null).toBeDefined();
   });
 
   test('constructs may live anywhere in the stack, not only under the MailPolicy', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { App } from 'cdktf';
 
 import { parseManifest } from '../../lib/model';
 
-import { TEST_FINGERPRINT_KEY, partnerIdentity, scenario } from './support';
+import { TEST_FINGERPRINT_KEY, nullResourceOf, partnerIdentity, scenario } from './support';
 
 const CANARY = 'canary-S3cr3t-value-9f8e7d';
 const dirs: string[] = [];
@@ -52,9 +53,7 @@ describe('synth output', () => {
       ref: 'env:PARTNER_SMTP_PASSWORD',
       fingerprint: expect.stringMatching(/^hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}$/),
     });
-    const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
-    const [resource] = Object.values(tf.resource.null_resource) as Array<Record<string, any>>;
-    const { createHash } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    const resource = nullResourceOf(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
     expect(resource.triggers.manifest_sha256).toBe(createHash('sha256').update(json).digest('hex'));
     expect(resource.triggers['secret user@example.com/user.name@partnerdomain.com password']).toBe(
       manifest.sendAs[0].smtp?.password.fingerprint,
@@ -88,8 +87,7 @@ describe('synth output', () => {
     synthScenario(outdir);
     const manifest = JSON.parse(readFileSync(join(outdir, 'stacks', 'mail', 'mail-policy.json'), 'utf8'));
     expect(manifest.sendAs[0].smtp.password).toEqual({ ref: 'env:PARTNER_SMTP_PASSWORD' });
-    const tf = JSON.parse(readFileSync(join(outdir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
-    const [resource] = Object.values(tf.resource.null_resource) as Array<Record<string, any>>;
+    const resource = nullResourceOf(readFileSync(join(outdir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
     expect(Object.keys(resource.triggers)).toEqual(['manifest_sha256']);
   });
 
@@ -100,11 +98,7 @@ describe('synth output', () => {
     const b = tempDir();
     synthScenario(b);
     const sha = (dir: string) =>
-      (
-        Object.values(
-          JSON.parse(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8')).resource.null_resource,
-        )[0] as any
-      ).triggers.manifest_sha256;
+      nullResourceOf(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8')).triggers.manifest_sha256;
     expect(sha(a)).not.toBe(sha(b));
   });
 });
