@@ -69,6 +69,17 @@ describe('what is retried', () => {
     );
     expect(retryVerdict(facts({ name: 'AbortError', message: 'The operation was aborted.' })).retry).toBe(true);
     expect(retryVerdict(facts(new TypeError('boom'))).retry).toBe(false);
+    // Node's fetch (undici) nests the socket error two causes down.
+    const undici = {
+      name: 'Error',
+      message: 'fetch failed',
+      cause: { name: 'TypeError', cause: { name: 'SocketError', code: 'UND_ERR_SOCKET' } },
+    };
+    expect(facts(undici)).toMatchObject({ network: 'UND_ERR_SOCKET' });
+    expect(retryVerdict(facts(undici)).retry).toBe(true);
+    expect(
+      retryVerdict(facts({ name: 'Error', cause: { name: 'TypeError', cause: { code: 'ECONNREFUSED' } } })).retry,
+    ).toBe(false);
   });
 
   test('OAuth errors of the token endpoint are not retried, its 5xx are', () => {

@@ -12,7 +12,9 @@ export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 /** A transporter without automatic retries, optionally sending the token exchange to `tokenUrl`. */
 export function createTransporter(tokenUrl?: string, timeoutMs?: number): Gaxios {
-  const transporter = new Gaxios();
+  // Node's own fetch rather than gaxios' lazy `import('node-fetch')`, which fails inside VM sandboxes such as
+  // jest without --experimental-vm-modules; the same transport then runs in tests and in production.
+  const transporter = new Gaxios({ fetchImplementation: globalThis.fetch });
   const redirect = tokenUrl !== undefined ? new URL(tokenUrl) : undefined;
   transporter.interceptors.request.add({
     resolved: async (config: GaxiosOptionsPrepared): Promise<GaxiosOptionsPrepared> => {

@@ -111,21 +111,16 @@ export function readFailure(error: unknown, nowMs: number): FailureFacts | undef
       retryAfterMs,
     };
   }
-  const cause = asRecord(e.cause);
-  const name = typeof e.name === 'string' ? e.name : undefined;
-  if (
-    name === 'AbortError' ||
-    name === 'TimeoutError' ||
-    cause?.name === 'AbortError' ||
-    cause?.name === 'TimeoutError'
-  ) {
-    return { network: 'TIMEOUT', message: 'the request timed out', oauth: false };
+  // Network failures: the code sits on the error or a few causes down (undici: TypeError('fetch failed').cause).
+  let code: string | undefined;
+  for (let link: Record<string, unknown> | undefined = e, depth = 0; link && depth < 5; depth++) {
+    if (link.name === 'AbortError' || link.name === 'TimeoutError') {
+      return { network: 'TIMEOUT', message: 'the request timed out', oauth: false };
+    }
+    if (code === undefined && typeof link.code === 'string' && /^[A-Z_]+$/.test(link.code)) code = link.code;
+    link = asRecord(link.cause);
   }
-  const code = typeof e.code === 'string' ? e.code : typeof cause?.code === 'string' ? cause.code : undefined;
-  if (code && /^[A-Z_]+$/.test(code)) {
-    return { network: code, message: `connection failed (${code})`, oauth: false };
-  }
-  return undefined;
+  return code === undefined ? undefined : { network: code, message: `connection failed (${code})`, oauth: false };
 }
 
 /** Whether a failure is worth another attempt, honouring `Retry-After`. */
