@@ -10,8 +10,12 @@ import type { Plan } from '../../../../lib/engine/plan';
 import { emptyManifest, type Manifest } from '../../../../lib/model/manifest';
 import type { FingerprintKey } from '../../../../lib/model/secret-ref';
 
-/** A rollout of `count` partner identities: one OU allowing gateways, every user placed in it, one identity each. */
-export function rolloutManifest(count: number, smtp: { host: string; port: number }): Manifest {
+/**
+ * A rollout of `count` partner identities: one OU allowing gateways, every user placed in it, one identity each;
+ * every `smtpEvery`-th identity sends through the SMTP stand-in (Gmail checks each SMTP server on create, which
+ * makes those creates slow), the others without SMTP (emulator knob `acceptExternalWithoutSmtp`).
+ */
+export function rolloutManifest(count: number, smtp: { host: string; port: number }, smtpEvery = 1): Manifest {
   const manifest = emptyManifest('rollout', ['example.com']);
   manifest.orgUnits.push({ path: '/Partners', name: 'Partners', parentPath: '/', managed: true, description: 'partner gateways' });
   manifest.gatewayPolicies.push({ orgUnitPath: '/Partners', allowPerUserOutboundGateways: true });
@@ -22,7 +26,11 @@ export function rolloutManifest(count: number, smtp: { host: string; port: numbe
       sendAsEmail: `u${i}@partner.test`,
       displayName: `User ${i} (Partner)`,
       treatAsAlias: false,
-      smtp: { host: smtp.host, port: smtp.port, securityMode: 'starttls', username: 'relay', password: { ref: 'env:RELAY_PASSWORD' } },
+      ...(i % smtpEvery === 0
+        ? {
+            smtp: { host: smtp.host, port: smtp.port, securityMode: 'starttls' as const, username: 'relay', password: { ref: 'env:RELAY_PASSWORD' } },
+          }
+        : {}),
     });
   }
   return manifest;
