@@ -3,7 +3,7 @@
  * retries of injected faults, permission errors, least privilege and exhausted retries. Time is virtual:
  * backoff and rate-limit waits advance a fake clock, so nothing really waits.
  */
-import { startEmulator } from '../../lib/emulator/start-emulator';
+import { startEmulator, startSmtpStandIn } from '../../lib/emulator';
 import type { RunningEmulator } from '../../lib/emulator/emulator-types';
 import { AdminApiError } from '../../lib/admin/admin-error';
 import { createWorkspaceAdmin } from '../../lib/admin/google-workspace-admin';
@@ -221,6 +221,33 @@ describe('GoogleWorkspaceAdmin against the emulator', () => {
     expect(JSON.stringify({ message: error.message, details: error.details, stack: error.stack })).not.toContain(
       'CANARY-PASSWORD-42',
     );
+  });
+  test('send-as: an SMTP identity is created once the gateway is allowed; the password is never returned', async () => {
+    const smtp = await startSmtpStandIn({ mode: 'none', accounts: { relay: 'CANARY-PASSWORD-43' } });
+    try {
+      const { admin } = client('write');
+      const root = (await admin.listOrgUnits()).find((ou) => ou.orgUnitPath === '/')!;
+      await admin.setGatewayPolicy(root.orgUnitId, true);
+      const created = await admin.createSendAs('user@example.com', {
+        sendAsEmail: 'user.name@partner.example.net',
+        displayName: 'Partner desk',
+        smtpMsa: {
+          host: smtp.host,
+          port: smtp.port,
+          securityMode: 'none',
+          username: 'relay',
+          password: 'CANARY-PASSWORD-43',
+        },
+      });
+      expect(created).toMatchObject({
+        sendAsEmail: 'user.name@partner.example.net',
+        smtpMsa: { host: smtp.host, port: smtp.port, securityMode: 'none' },
+        verificationStatus: 'pending',
+      });
+      expect(JSON.stringify(await admin.listSendAs('user@example.com'))).not.toContain('CANARY-PASSWORD-43');
+    } finally {
+      await smtp.close();
+    }
   });
 });
 
