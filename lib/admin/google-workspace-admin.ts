@@ -275,7 +275,7 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
 
   public async patchSendAs(userEmail: string, sendAsEmail: string, input: Partial<SendAsInput>): Promise<SendAsRecord> {
     // sendAsEmail is read-only except on create: it names the resource, it is not sent.
-    const { sendAsEmail: _ignored, ...changes } = input;
+    const changes: Partial<SendAsInput> = { ...input, sendAsEmail: undefined };
     const res = await this.runner.run('gmail.users.settings.sendAs.patch', userEmail, (auth) =>
       this.mail.users.settings.sendAs.patch({ auth, userId: userEmail, sendAsEmail, requestBody: sendAsBody(changes) }),
     );
