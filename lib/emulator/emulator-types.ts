@@ -166,7 +166,7 @@ export interface VerificationMessage {
 
 /** Test controls; the same operations are served over HTTP under `/emulator/v1/…`. */
 export interface EmulatorControl {
-  /** Empties the tenant: no domains, users, OUs (except the root), policies, send-as, outbox or tokens. */
+  /** Empties the tenant: no domains, users, OUs (except the root), policies, send-as or outbox (service accounts and tokens stay). */
   reset(): void;
   /** Replaces the tenant with `seed` (validated with zod). */
   seed(seed: SeedTenant): void;

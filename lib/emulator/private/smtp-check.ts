@@ -51,21 +51,21 @@ export async function validateSmtp(target: SmtpTarget, ca: string | undefined, t
     socketTimeout: timeoutMs,
     tls: { rejectUnauthorized: true, ...(ca ? { ca: [...rootCertificates, ca] } : {}) },
   });
-  let lastError: Error | undefined;
-  connection.on('error', (err: Error) => {
-    lastError = err;
-  });
+  // nodemailer reports connection and TLS failures through 'error' events, not through callbacks.
+  let failStep: ((err: Error) => void) | undefined;
+  connection.on('error', (err: Error) => failStep?.(err));
+  const step = (run: (done: (err?: Error | null) => void) => void): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      failStep = reject;
+      run((err) => (err ? reject(err) : resolve()));
+    });
   try {
-    await new Promise<void>((resolve, reject) => {
-      connection.connect((err?: Error) => (err ? reject(err) : resolve()));
-    }).catch((err: Error) => {
-      const reason = (err ?? lastError)?.message ?? 'unknown error';
+    await step((done) => connection.connect(() => done())).catch((err: Error) => {
+      const reason = err.message || 'unknown error';
       if (target.securityMode === 'none') throw refused(`no usable SMTP greeting from ${where} without TLS (securityMode none): ${reason}`);
       throw refused(`TLS negotiation with ${where} failed (securityMode ${target.securityMode}): ${reason}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      connection.login({ user: target.username, pass: target.password }, (err?: Error | null) => (err ? reject(err) : resolve()));
-    }).catch((err: Error) => {
+    await step((done) => connection.login({ user: target.username, pass: target.password }, (err) => done(err))).catch((err: Error) => {
       throw refused(`${where} rejected the SMTP authentication (AUTH): ${err.message}`);
     });
   } finally {

@@ -372,10 +372,10 @@ export class Store {
   }
 
   // ---- whole tenant ----
-  /** Replaces the tenant (service accounts survive; tokens do not). */
+  /** Replaces the tenant (service accounts and issued tokens survive, as they would at Google). */
   public replaceTenant(seed: ParsedSeedTenant): void {
     this.transaction(() => {
-      for (const t of ['org_units', 'users', 'policies', 'policy_history', 'send_as', 'outbox', 'tokens']) {
+      for (const t of ['org_units', 'users', 'policies', 'policy_history', 'send_as', 'outbox']) {
         this.db.exec(`DELETE FROM ${t}`);
       }
       this.setMeta('customerId', seed.customerId);
