@@ -13,7 +13,7 @@
  * The demo starts from a fresh emulator tenant every time, so it can be run again. Values reach the commands
  * through the environment, never through a shell command line.
  */
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -27,13 +27,19 @@ function step(title) {
   process.stdout.write(`\n\x1b[1m━━ ${title}\x1b[0m\n`);
 }
 
-function run(args, env, expected) {
+// Asynchronous on purpose: the SMTP stand-in runs in this process and must keep answering while the
+// command runs.
+async function run(args, env, expected) {
   process.stdout.write(`$ mailpolicy ${args.join(' ')}\n`);
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: appDir, env, stdio: 'inherit' });
-  if (!expected.includes(result.status)) {
-    throw new Error(`mailpolicy ${args[0]} exited with ${result.status} (expected ${expected.join(' or ')})`);
+  const status = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: appDir, env, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (!expected.includes(status)) {
+    throw new Error(`mailpolicy ${args[0]} exited with ${status} (expected ${expected.join(' or ')})`);
   }
-  return result.status;
+  return status;
 }
 
 async function main() {
@@ -68,13 +74,13 @@ async function main() {
   delete env.MAILPOLICY_EMULATOR_URL;
   try {
     step('1/4 synth: constructs → cdktf.out/stacks/partner-gateway/{mail-policy.json,cdk.tf.json}');
-    run(['synth'], env, [0]);
+    await run(['synth'], env, [0]);
     step('2/4 plan: what apply will change in the emulator tenant');
-    run(['plan', '--detailed-exitcode'], env, [2]);
+    await run(['plan', '--detailed-exitcode'], env, [2]);
     step('3/4 apply');
-    run(['apply', '--auto-approve'], env, [0]);
+    await run(['apply', '--auto-approve'], env, [0]);
     step('4/4 plan again: nothing left to do');
-    run(['plan', '--detailed-exitcode'], env, [0]);
+    await run(['plan', '--detailed-exitcode'], env, [0]);
     process.stdout.write('\nDone. The second command is the test suite: npm test\n');
   } finally {
     await smtp.close();

@@ -28,7 +28,7 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
     options: Object.fromEntries(
       Object.entries(options).map(([name, spec]) => [
         name,
-        { type: spec.type, multiple: spec.multiple, ...(spec.short ? { short: spec.short } : {}) },
+        { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) },
       ]),
     ),
   };

@@ -111,7 +111,7 @@ export async function connect(
 }
 
 function firstAdmin(emulator: RunningEmulator): string | undefined {
-  return emulator.control.snapshot().users.find((user) => user.isAdmin)?.primaryEmail;
+  return (emulator.control.snapshot().users ?? []).find((user) => user.isAdmin)?.primaryEmail;
 }
 
 async function startEmbeddedEmulator(workspace: WorkspaceDir, env: NodeJS.ProcessEnv): Promise<RunningEmulator> {

@@ -1,0 +1,172 @@
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+
+import { applyPlan, applyExitCode, createProgressReporter, formatApplySummary } from '../../engine/apply';
+import { LedgerStore } from '../../engine/ledger';
+import type { Plan } from '../../engine/plan';
+import { renderText } from '../../engine/render';
+import { readSavedPlan } from '../../engine/saved-plan';
+import { ErrorCodes, MailPolicyError } from '../../model/errors';
+import { flagOption, helpText, parseCommandArgs, parseDuration, stringOption, type OptionTable } from '../args';
+import { loadStacks } from '../app-runner';
+import { STACK_OPTIONS, TARGET_OPTIONS, stackSelection, targetOptions } from '../common-options';
+import { info, type CommandIo } from '../io';
+import { hasChanges, isBlocked, planStack } from '../planning';
+import { connect, type Connection } from '../target';
+import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
+
+const OPTIONS: OptionTable = {
+  ...STACK_OPTIONS,
+  ...TARGET_OPTIONS,
+  'auto-approve': { type: 'boolean', help: 'apply without asking for confirmation' },
+  'propagation-timeout': { type: 'string', value: 'DURATION', help: 'how long to retry identities waiting for the gateway setting (default 15m)' },
+  'wait-for-manual': { type: 'string', value: 'DURATION', help: 'wait this long for manual Admin-console steps (default: skip their dependants)' },
+  concurrency: { type: 'string', value: 'N', help: 'changes in flight at once (default 20)' },
+  'gateway-writes': { type: 'string', value: 'api|manual', help: 'whether the gateway setting is written by API or by a person' },
+};
+
+export const APPLY_HELP = helpText(
+  'mailpolicy apply [PLAN_FILE | --manifest FILE | --app DIR] [--stack NAME | --all] [--auto-approve]',
+  [
+    'Applies a reviewed plan (saved with `plan --out`), or plans and applies in one go.',
+    'A saved plan is refused when the live tenant changed since it was made.',
+    'Exit codes: 0 done; 1 error or some changes failed; 3 identities still waiting for the gateway setting',
+    'to propagate (rerun apply later to finish them); 4 dependants of manual steps skipped.',
+  ].join('\n'),
+  OPTIONS,
+);
+
+async function confirm(io: CommandIo): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = await new Promise<string>((done) =>
+      rl.question("Do you want to apply these changes? Only 'yes' will be accepted: ", done),
+    );
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+function positiveInt(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MailPolicyError(ErrorCodes.USAGE, `--${option}: '${text}' (allowed: an integer ≥ 1)`);
+  }
+  return value;
+}
+
+async function execute(
+  plan: Plan,
+  connection: Connection,
+  workspace: WorkspaceDir,
+  io: CommandIo,
+  options: { propagationTimeoutMs?: number; waitForManualMs?: number; concurrency?: number },
+  fingerprintKey: Parameters<typeof applyPlan>[1]['fingerprintKey'],
+): Promise<number> {
+  const reporter = createProgressReporter(io.stderr, plan);
+  const result = await applyPlan(plan, {
+    admin: connection.client('write'),
+    ledger: new LedgerStore(workspace.ledgerFile),
+    fingerprintKey,
+    env: io.env,
+    cwd: workspace.appDir,
+    concurrency: options.concurrency,
+    propagationTimeoutMs: options.propagationTimeoutMs,
+    waitForManualMs: options.waitForManualMs,
+    onEvent: reporter.onEvent,
+  });
+  reporter.stop();
+  io.stderr.write(formatApplySummary(result));
+  return applyExitCode(result);
+}
+
+export async function runApply(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseCommandArgs('apply', argv, OPTIONS);
+  if (flagOption(args, 'help')) {
+    io.stdout.write(APPLY_HELP);
+    return 0;
+  }
+  const timeout = stringOption(args, 'propagation-timeout');
+  const wait = stringOption(args, 'wait-for-manual');
+  const runOptions = {
+    propagationTimeoutMs: timeout === undefined ? undefined : parseDuration('propagation-timeout', timeout),
+    waitForManualMs: wait === undefined ? undefined : parseDuration('wait-for-manual', wait),
+    concurrency: positiveInt('concurrency', stringOption(args, 'concurrency')),
+  };
+  const gatewayWrites = (stringOption(args, 'gateway-writes') ?? io.env.MAILPOLICY_GATEWAY_WRITES) as 'api' | 'manual' | undefined;
+  if (gatewayWrites !== undefined && gatewayWrites !== 'api' && gatewayWrites !== 'manual') {
+    throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${gatewayWrites}' (allowed: api, manual)`);
+  }
+
+  if (args.positionals.length > 1) {
+    throw new MailPolicyError(ErrorCodes.USAGE, `apply takes at most one plan file, got: ${args.positionals.join(' ')}`);
+  }
+  const planFile = args.positionals[0];
+  if (planFile) {
+    const saved = readSavedPlan(resolve(io.cwd, planFile));
+    const workspace = workspaceDir(io.cwd, io.env);
+    const connection = await connect(targetOptions(args), workspace, io.env, `admin@${saved.manifest.domains[0]}`);
+    info(io, `Target: ${connection.target.description}`);
+    try {
+      const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
+        gatewayWrites,
+      });
+      if (now.observedDigest !== saved.observedDigest) {
+        throw new MailPolicyError(
+          ErrorCodes.PLAN_STALE,
+          `the live tenant changed since ${planFile} was made (observed-state digest ${saved.observedDigest.slice(0, 12)}… is now ${now.observedDigest.slice(0, 12)}…). Nothing was changed. Run 'mailpolicy plan --out ${planFile}' again and review the new plan.`,
+        );
+      }
+      if (isBlocked(saved.plan)) {
+        throw new MailPolicyError(ErrorCodes.PLAN_FILE_INVALID, `${planFile} has unreadable objects or blocking findings and cannot be applied`);
+      }
+      if (!hasChanges(saved.plan)) {
+        info(io, 'No changes. The tenant matches the code.');
+        return 0;
+      }
+      return await execute(saved.plan, connection, workspace, io, runOptions, now.fingerprintKey);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
+  const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
+  const connection = await connect(targetOptions(args), workspace, io.env, `admin@${stacks[0].manifest.domains[0]}`);
+  info(io, `Target: ${connection.target.description}`);
+  let exit = 0;
+  try {
+    for (const stack of stacks) {
+      const planned = await planStack(stack.manifest, connection.client('write'), connection.target, workspace, io.env, {
+        gatewayWrites,
+      });
+      const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+      io.stdout.write((stacks.length > 1 ? `Stack ${stack.name}\n` : '') + renderText(planned.plan, { color }));
+      if (isBlocked(planned.plan)) {
+        info(io, 'Apply refused: the plan has unreadable objects or blocking findings (see above). Nothing was changed.');
+        exit = 1;
+        continue;
+      }
+      if (!hasChanges(planned.plan)) continue;
+      if (!flagOption(args, 'auto-approve')) {
+        if (io.stdin.isTTY !== true) {
+          throw new MailPolicyError(
+            ErrorCodes.USAGE,
+            'apply needs confirmation: run it on a terminal, or pass --auto-approve (for CI), or apply a reviewed plan file',
+          );
+        }
+        if (!(await confirm(io))) {
+          info(io, 'Apply cancelled. Nothing was changed.');
+          return 1;
+        }
+      }
+      const code = await execute(planned.plan, connection, workspace, io, runOptions, planned.fingerprintKey);
+      exit = exit === 1 || code === 1 ? 1 : Math.max(exit, code);
+    }
+  } finally {
+    await connection.close();
+  }
+  return exit;
+}

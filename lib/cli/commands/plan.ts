@@ -1,0 +1,88 @@
+import { writeSavedPlan } from '../../engine/saved-plan';
+import { renderJson, renderMarkdown, renderText } from '../../engine/render';
+import { driftReport } from '../../engine/drift';
+import { ErrorCodes, MailPolicyError } from '../../model/errors';
+import { flagOption, helpText, parseCommandArgs, stringOption, type OptionTable } from '../args';
+import { loadStacks } from '../app-runner';
+import { STACK_OPTIONS, TARGET_OPTIONS, stackSelection, targetOptions } from '../common-options';
+import { info, type CommandIo } from '../io';
+import { hasChanges, isBlocked, planStack } from '../planning';
+import { connect } from '../target';
+import { workspaceDir } from '../workspace-dir';
+import { resolve } from 'node:path';
+
+const OPTIONS: OptionTable = {
+  ...STACK_OPTIONS,
+  ...TARGET_OPTIONS,
+  format: { type: 'string', value: 'text|markdown|json', help: 'output format (default: text)' },
+  out: { type: 'string', value: 'FILE', help: 'save the plan with a digest of the observed state, for `apply FILE`' },
+  'detailed-exitcode': { type: 'boolean', help: 'exit 0 without changes, 2 with changes, 1 on errors' },
+  drift: { type: 'boolean', help: 'report only what changed outside the code (drift), not what the code adds' },
+  'gateway-writes': { type: 'string', value: 'api|manual', help: 'whether the gateway setting is written by API or by a person' },
+  'no-color': { type: 'boolean', help: 'never colour the text output' },
+};
+
+export const PLAN_HELP = helpText(
+  'mailpolicy plan [--manifest FILE | --app DIR] [--stack NAME | --all] [--format text|markdown|json] [--out FILE] [--detailed-exitcode] [--drift]',
+  'Reads the live tenant in the scope of the manifest and shows what apply would change. Never writes.\nExit codes: 0 no changes; 1 error, unreadable objects or blocking findings; 2 changes (with --detailed-exitcode).',
+  OPTIONS,
+);
+
+type Format = 'text' | 'markdown' | 'json';
+
+function formatOf(value: string | undefined): Format {
+  if (value === undefined) return 'text';
+  if (value === 'text' || value === 'markdown' || value === 'json') return value;
+  throw new MailPolicyError(ErrorCodes.USAGE, `--format: '${value}' is not a format (allowed: text, markdown, json)`);
+}
+
+function gatewayWritesOf(value: string | undefined): 'api' | 'manual' | undefined {
+  if (value === undefined || value === 'api' || value === 'manual') return value;
+  throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${value}' (allowed: api, manual)`);
+}
+
+export async function runPlan(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseCommandArgs('plan', argv, OPTIONS);
+  if (flagOption(args, 'help')) {
+    io.stdout.write(PLAN_HELP);
+    return 0;
+  }
+  const format = formatOf(stringOption(args, 'format'));
+  const gatewayWrites = gatewayWritesOf(stringOption(args, 'gateway-writes')) ?? gatewayWritesOf(io.env.MAILPOLICY_GATEWAY_WRITES);
+  const out = stringOption(args, 'out');
+  const drift = flagOption(args, 'drift');
+  const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
+  if (out && stacks.length > 1) {
+    throw new MailPolicyError(ErrorCodes.USAGE, '--out saves one stack: choose it with --stack NAME');
+  }
+  const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
+  const connection = await connect(targetOptions(args), workspace, io.env, `admin@${stacks[0]?.manifest.domains[0]}`);
+  info(io, `Target: ${connection.target.description}`);
+  let exit = 0;
+  try {
+    const rendered: string[] = [];
+    for (const stack of stacks) {
+      const result = await planStack(stack.manifest, connection.client('read'), connection.target, workspace, io.env, {
+        gatewayWrites,
+      });
+      const plan = drift ? driftReport(result.plan) : result.plan;
+      if (out) {
+        writeSavedPlan(resolve(io.cwd, out), { plan: result.plan, manifest: result.manifest, observedDigest: result.observedDigest });
+        info(io, `Saved the plan to ${out}; apply it with: mailpolicy apply ${out}`);
+      }
+      if (format === 'json') rendered.push(renderJson(plan));
+      else if (format === 'markdown') rendered.push(renderMarkdown(plan));
+      else {
+        const color = !flagOption(args, 'no-color') && io.stdout.isTTY === true && !io.env.NO_COLOR;
+        const header = stacks.length > 1 ? `Stack ${stack.name}\n` : '';
+        rendered.push(header + renderText(plan, { color }));
+      }
+      if (isBlocked(plan)) exit = 1;
+      else if (exit === 0 && hasChanges(plan) && flagOption(args, 'detailed-exitcode')) exit = 2;
+    }
+    io.stdout.write(format === 'json' && stacks.length > 1 ? `[${rendered.join(',\n')}]\n` : rendered.join('\n'));
+  } finally {
+    await connection.close();
+  }
+  return exit;
+}

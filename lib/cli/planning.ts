@@ -1,0 +1,62 @@
+import type { WorkspaceAdmin, TargetInfo } from '../admin/workspace-admin';
+import { diff } from '../engine/diff';
+import { fingerprintCredentials } from '../engine/credentials';
+import { LedgerStore } from '../engine/ledger';
+import type { Ledger } from '../engine/ledger-types';
+import { observe } from '../engine/observe';
+import type { ObservedState } from '../engine/observed-state';
+import type { Plan } from '../engine/plan';
+import { digestObserved } from '../engine/saved-plan';
+import type { Manifest } from '../model/manifest';
+import { runRulePack } from '../model/rules';
+import { loadFingerprintKey, type FingerprintKey } from '../model/secret-ref';
+import type { WorkspaceDir } from './workspace-dir';
+
+/**
+ * One stack's plan, the way `plan`, `apply` and `drift` all compute it: the rule pack, a read of the live
+ * tenant in the manifest's scope, the ledger, the credentials' fingerprints, then the pure diff.
+ */
+export interface StackPlan {
+  readonly manifest: Manifest;
+  readonly observed: ObservedState;
+  readonly observedDigest: string;
+  readonly ledger: Ledger;
+  readonly plan: Plan;
+  readonly fingerprintKey: FingerprintKey;
+}
+
+export interface PlanningOptions {
+  /** `api` or `manual`. @default - `manual` once the target refused a policy write (ledger), else `api` */
+  readonly gatewayWrites?: 'api' | 'manual';
+  /** Observe concurrency. @default - the observe default */
+  readonly concurrency?: number;
+}
+
+/** Computes the plan of one stack against a target. */
+export async function planStack(
+  manifest: Manifest,
+  admin: WorkspaceAdmin,
+  target: TargetInfo,
+  workspace: WorkspaceDir,
+  env: NodeJS.ProcessEnv,
+  options: PlanningOptions = {},
+): Promise<StackPlan> {
+  const ledger = new LedgerStore(workspace.ledgerFile).load();
+  const fingerprintKey = loadFingerprintKey(env, workspace.fingerprintKeyFile);
+  const credentials = fingerprintCredentials(manifest, fingerprintKey, env, workspace.appDir);
+  const policyWrites = options.gatewayWrites ?? (ledger.policyWritesRefused ? 'manual' : 'api');
+  const observed = await observe(admin, manifest, { policyWrites, concurrency: options.concurrency });
+  const findings = runRulePack(manifest);
+  const plan = diff({ manifest, observed, ledger, credentials, target, findings });
+  return { manifest, observed, observedDigest: digestObserved(observed), ledger, plan, fingerprintKey };
+}
+
+/** Whether a plan has anything to do. */
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.length > 0;
+}
+
+/** Whether a plan must not be applied: unreadable objects or blocking findings. */
+export function isBlocked(plan: Plan): boolean {
+  return plan.summary.indeterminate > 0 || plan.summary.blockingFindings > 0;
+}
