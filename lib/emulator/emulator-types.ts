@@ -168,8 +168,8 @@ export interface VerificationMessage {
 export interface EmulatorControl {
   /** Empties the tenant: no domains, users, OUs (except the root), policies, send-as or outbox (service accounts and tokens stay). */
   reset(): void;
-  /** Replaces the tenant with `seed` (validated with zod). */
-  seed(seed: SeedTenant): void;
+  /** Replaces the tenant with `seed` (validated with zod), or with the demo / an empty tenant. */
+  seed(seed: SeedTenant | 'demo' | 'empty'): void;
   /** Changes knobs at run time. */
   setKnobs(knobs: Partial<Knobs>): void;
   /** The current knobs. */
