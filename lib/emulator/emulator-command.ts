@@ -42,7 +42,8 @@ class UsageError extends Error {}
 
 function number(flag: string, value: string, min = 0): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} needs a number >= ${min}, got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`${flag} needs a number >= ${min}, got "${value}".`);
   return n;
 }
 
@@ -59,6 +60,23 @@ function parseFaults(value: string): FaultRates {
   }
   return out;
 }
+
+const VALUE_FLAGS = [
+  '--host',
+  '--port',
+  '--data',
+  '--seed',
+  '--write-credentials',
+  '--grant-scopes',
+  '--smtp-ca',
+  '--policy-writes',
+  '--propagation-delay',
+  '--latency',
+  '--faults',
+  '--quota-project',
+  '--quota-user',
+  '--random-seed',
+];
 
 interface Parsed {
   options: EmulatorOptions;
@@ -81,35 +99,66 @@ function parse(argv: readonly string[]): Parsed {
       o.acceptExternalWithoutSmtp = true;
       continue;
     }
+    if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`Unknown option ${flag}; see --help.`);
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value; see --help.`);
     i++;
     switch (flag) {
-      case '--host': o.host = value; break;
-      case '--port': o.port = number(flag, value); break;
-      case '--data': o.dataFile = value; break;
-      case '--seed':
-        o.seed = value === 'demo' || value === 'empty' ? value : (parseSeedTenant(JSON.parse(readFileSync(value, 'utf8'))) as SeedTenant);
+      case '--host':
+        o.host = value;
         break;
-      case '--write-credentials': out.credentials = value; break;
-      case '--grant-scopes': out.scopes = value.split(',').map((s) => s.trim()).filter((s) => s !== ''); break;
-      case '--smtp-ca': o.smtpCa = readFileSync(value, 'utf8'); break;
+      case '--port':
+        o.port = number(flag, value);
+        break;
+      case '--data':
+        o.dataFile = value;
+        break;
+      case '--seed':
+        o.seed =
+          value === 'demo' || value === 'empty'
+            ? value
+            : (parseSeedTenant(JSON.parse(readFileSync(value, 'utf8'))) as SeedTenant);
+        break;
+      case '--write-credentials':
+        out.credentials = value;
+        break;
+      case '--grant-scopes':
+        out.scopes = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        break;
+      case '--smtp-ca':
+        o.smtpCa = readFileSync(value, 'utf8');
+        break;
       case '--policy-writes':
-        if (value !== 'accepted' && value !== 'refused') throw new UsageError(`--policy-writes is accepted or refused, got "${value}".`);
+        if (value !== 'accepted' && value !== 'refused')
+          throw new UsageError(`--policy-writes is accepted or refused, got "${value}".`);
         o.policyWrites = value;
         break;
-      case '--propagation-delay': o.propagationDelayMs = number(flag, value); break;
+      case '--propagation-delay':
+        o.propagationDelayMs = number(flag, value);
+        break;
       case '--latency': {
         const [ms, jitter] = value.split(':');
         o.latencyMs = number(flag, ms);
         if (jitter !== undefined) o.jitterMs = number(flag, jitter);
         break;
       }
-      case '--faults': o.faults = parseFaults(value); break;
-      case '--quota-project': o.quotaProjectPerMinute = number(flag, value, 1); break;
-      case '--quota-user': o.quotaUserPerMinute = number(flag, value, 1); break;
-      case '--random-seed': o.randomSeed = Math.trunc(number(flag, value)); break;
-      default: throw new UsageError(`Unknown option ${flag}; see --help.`);
+      case '--faults':
+        o.faults = parseFaults(value);
+        break;
+      case '--quota-project':
+        o.quotaProjectPerMinute = number(flag, value, 1);
+        break;
+      case '--quota-user':
+        o.quotaUserPerMinute = number(flag, value, 1);
+        break;
+      case '--random-seed':
+        o.randomSeed = Math.trunc(number(flag, value));
+        break;
+      default:
+        throw new UsageError(`Unknown option ${flag}; see --help.`);
     }
   }
   return out;

@@ -31,7 +31,12 @@ export const SeedTenantSchema = z.looseObject({
   organizationName: z.string().optional(),
   domains: z.array(z.string().min(1)),
   orgUnits: z
-    .array(z.looseObject({ path: ouPath.refine((p) => p !== '/', 'the root OU always exists'), description: z.string().optional() }))
+    .array(
+      z.looseObject({
+        path: ouPath.refine((p) => p !== '/', 'the root OU always exists'),
+        description: z.string().optional(),
+      }),
+    )
     .default([]),
   users: z
     .array(z.looseObject({ primaryEmail: email, orgUnitPath: ouPath.default('/'), isAdmin: z.boolean().optional() }))
@@ -64,6 +69,8 @@ export const DEMO_TENANT: SeedTenant = {
 export function parseSeedTenant(input: unknown): ParsedSeedTenant {
   const result = SeedTenantSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+  const problems = result.error.issues.map(
+    (i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
+  );
   throw new Error(`Emulator seed is invalid: ${problems.join('; ')}`);
 }

@@ -5,7 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmulatorControl, EmulatorOptions, Knobs, RunningEmulator, ServiceAccountKey, VerificationMessage } from './emulator-types';
+import type {
+  EmulatorControl,
+  EmulatorOptions,
+  Knobs,
+  RunningEmulator,
+  ServiceAccountKey,
+  VerificationMessage,
+} from './emulator-types';
 import { createServiceAccount } from './private/auth';
 import { createListener } from './private/http-server';
 import { initialKnobs, parseKnobsPatch } from './private/knobs';
@@ -61,7 +68,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const found = store.sendAsGet(userEmail, sendAsEmail);
       if (!found) throw new Error(`No send-as address ${sendAsEmail} for user ${userEmail}.`);
       if (found.verificationStatus !== 'pending') {
-        throw new Error(`Send-as address ${sendAsEmail} of ${userEmail} is ${found.verificationStatus ?? 'the primary address'}, not pending.`);
+        throw new Error(
+          `Send-as address ${sendAsEmail} of ${userEmail} is ${found.verificationStatus ?? 'the primary address'}, not pending.`,
+        );
       }
       store.transaction(() => store.sendAsUpdate(userEmail, { ...found, verificationStatus: 'accepted' }));
     },
@@ -74,7 +83,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const createKey = (scopes?: readonly string[]): ServiceAccountKey =>
     createServiceAccount(store, `${url}/token`, scopes ?? PROJECT_SCOPES);
   const server = createServer(
-    createListener({ store, knobs: () => knobs, random, quotas, counts, control, createKey, tokenUrl: () => `${url}/token` }),
+    createListener({
+      store,
+      knobs: () => knobs,
+      random,
+      quotas,
+      counts,
+      control,
+      createKey,
+      tokenUrl: () => `${url}/token`,
+    }),
   );
   server.keepAliveTimeout = 5000;
   const host = options.host ?? '127.0.0.1';

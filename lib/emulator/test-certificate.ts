@@ -75,7 +75,12 @@ export function createTestCertificate(hosts: readonly string[] = []): { key: str
   );
   const signature = sign('sha256', tbs, privateKey);
   const der = seq(tbs, algorithm, bits(signature));
-  const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
-  const key = createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' })).export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cert = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  const key = createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }))
+    .export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   return { key, cert };
 }

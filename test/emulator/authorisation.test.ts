@@ -36,7 +36,10 @@ describe('token endpoint and authorisation', () => {
 
   test('fails with invalid_grant for a bad signature', async () => {
     const other = emulator.createServiceAccountKey();
-    expect(await token(assertion(key, {}, other.private_key))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } });
+    expect(await token(assertion(key, {}, other.private_key))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
+    });
   });
 
   test('fails with invalid_grant for an expired assertion', async () => {
@@ -53,7 +56,10 @@ describe('token endpoint and authorisation', () => {
   });
 
   test('fails with invalid_grant when sub is not a user of the customer', async () => {
-    expect(await token(assertion(key, { sub: 'ghost@example.com' }))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'Invalid email or User ID' } });
+    expect(await token(assertion(key, { sub: 'ghost@example.com' }))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid email or User ID' },
+    });
   });
 
   test('answers 401 without a token and with an expired token', async () => {
@@ -64,17 +70,25 @@ describe('token endpoint and authorisation', () => {
     emulator.control.expireTokens();
     const res = await fetch(url, { headers: { Authorization: `Bearer ${access_token}` } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: { code: 401, status: 'UNAUTHENTICATED', errors: [{ reason: 'authError' }] } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 401, status: 'UNAUTHENTICATED', errors: [{ reason: 'authError' }] },
+    });
   });
 
   test('answers 403 insufficientPermissions when the token lacks the method scope', async () => {
     const { gmail } = clientsFor(emulator, key, 'user@example.com', [GMAIL_SHARING]);
-    expect(await googleError(gmail.users.settings.sendAs.list({ userId: 'me' }))).toMatchObject({ status: 403, reason: 'insufficientPermissions' });
+    expect(await googleError(gmail.users.settings.sendAs.list({ userId: 'me' }))).toMatchObject({
+      status: 403,
+      reason: 'insufficientPermissions',
+    });
   });
 
   test('answers 403 to a non-admin on Directory and Policy', async () => {
     const c = clientsFor(emulator, key, 'user@example.com');
-    expect(await googleError(c.directory.orgunits.list({ customerId: 'my_customer' }))).toMatchObject({ status: 403, reason: 'forbidden' });
+    expect(await googleError(c.directory.orgunits.list({ customerId: 'my_customer' }))).toMatchObject({
+      status: 403,
+      reason: 'forbidden',
+    });
     expect(await googleError(c.policiesRead.policies.list({}))).toMatchObject({ status: 403 });
   });
 });

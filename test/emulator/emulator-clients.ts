@@ -48,11 +48,21 @@ export function clientsFor(
 }
 
 /** The Google error of a rejected client call: status, reason and message. */
-export async function googleError(promise: Promise<unknown>): Promise<{ status: number; reason?: string; message: string; headers: Record<string, string> }> {
+export async function googleError(
+  promise: Promise<unknown>,
+): Promise<{ status: number; reason?: string; message: string; headers: Record<string, string> }> {
   try {
     await promise;
   } catch (err) {
-    const e = err as { status?: number; response?: { status: number; data?: { error?: { message?: string; errors?: { reason?: string }[] } }; headers?: unknown }; message: string };
+    const e = err as {
+      status?: number;
+      response?: {
+        status: number;
+        data?: { error?: { message?: string; errors?: { reason?: string }[] } };
+        headers?: unknown;
+      };
+      message: string;
+    };
     const data = e.response?.data?.error;
     const raw = e.response?.headers as { get?: (n: string) => string | null } | Record<string, string> | undefined;
     const headers: Record<string, string> = {};
@@ -60,7 +70,12 @@ export async function googleError(promise: Promise<unknown>): Promise<{ status: 
       const retry = (raw as { get: (n: string) => string | null }).get('retry-after');
       if (retry) headers['retry-after'] = retry;
     } else if (raw) Object.assign(headers, raw);
-    return { status: e.response?.status ?? e.status ?? 0, reason: data?.errors?.[0]?.reason, message: data?.message ?? e.message, headers };
+    return {
+      status: e.response?.status ?? e.status ?? 0,
+      reason: data?.errors?.[0]?.reason,
+      message: data?.message ?? e.message,
+      headers,
+    };
   }
   throw new Error('expected the call to fail, but it succeeded');
 }

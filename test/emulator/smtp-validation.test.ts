@@ -1,5 +1,11 @@
 import { createServer } from 'node:net';
-import { createTestCertificate, startEmulator, startSmtpStandIn, type RunningEmulator, type RunningSmtpStandIn } from '../../lib/emulator';
+import {
+  createTestCertificate,
+  startEmulator,
+  startSmtpStandIn,
+  type RunningEmulator,
+  type RunningSmtpStandIn,
+} from '../../lib/emulator';
 import { clientsFor, googleError } from './emulator-clients';
 
 const cert = createTestCertificate();
@@ -30,7 +36,10 @@ describe('SMTP validation of smtpMsa against a real SMTP server', () => {
       customerId: 'C01demo00',
       domains: ['example.com'],
       orgUnits: [{ path: '/Sales' }],
-      users: [{ primaryEmail: 'admin@example.com', isAdmin: true }, { primaryEmail: 'user@example.com', orgUnitPath: '/Sales' }],
+      users: [
+        { primaryEmail: 'admin@example.com', isAdmin: true },
+        { primaryEmail: 'user@example.com', orgUnitPath: '/Sales' },
+      ],
       policies: [{ orgUnitPath: '/Sales', allowUsersToUseExternalSmtpServers: true }],
     }),
   );
@@ -42,18 +51,28 @@ describe('SMTP validation of smtpMsa against a real SMTP server', () => {
   const create = (mode: 'ssl' | 'starttls' | 'none', port: number, password = SECRET) =>
     gmail.users.settings.sendAs.create({
       userId: 'me',
-      requestBody: { sendAsEmail: 'me@partner.com', smtpMsa: { host: '127.0.0.1', port, securityMode: mode, username: 'relay', password } },
+      requestBody: {
+        sendAsEmail: 'me@partner.com',
+        smtpMsa: { host: '127.0.0.1', port, securityMode: mode, username: 'relay', password },
+      },
     });
 
-  test.each(['ssl', 'starttls', 'none'] as const)('creates a pending external address after authenticating over %s', async (mode) => {
-    const before = servers[mode]!.authenticated;
-    const res = await create(mode, servers[mode]!.port);
-    expect(res.data).toMatchObject({ sendAsEmail: 'me@partner.com', verificationStatus: 'pending', smtpMsa: { host: '127.0.0.1', securityMode: mode } });
-    expect(res.data.smtpMsa).not.toHaveProperty('password');
-    expect(res.data.smtpMsa).not.toHaveProperty('username');
-    expect(servers[mode]!.authenticated).toBe(before + 1);
-    expect(JSON.stringify(emulator.control.snapshot())).not.toContain(SECRET);
-  });
+  test.each(['ssl', 'starttls', 'none'] as const)(
+    'creates a pending external address after authenticating over %s',
+    async (mode) => {
+      const before = servers[mode]!.authenticated;
+      const res = await create(mode, servers[mode]!.port);
+      expect(res.data).toMatchObject({
+        sendAsEmail: 'me@partner.com',
+        verificationStatus: 'pending',
+        smtpMsa: { host: '127.0.0.1', securityMode: mode },
+      });
+      expect(res.data.smtpMsa).not.toHaveProperty('password');
+      expect(res.data.smtpMsa).not.toHaveProperty('username');
+      expect(servers[mode]!.authenticated).toBe(before + 1);
+      expect(JSON.stringify(emulator.control.snapshot())).not.toContain(SECRET);
+    },
+  );
 
   test('fails with a wrong password, naming the AUTH step', async () => {
     const err = await googleError(create('ssl', servers.ssl!.port, 'wrong'));
@@ -100,7 +119,12 @@ describe('SMTP validation of smtpMsa against a real SMTP server', () => {
       const list = await clientsFor(emulator, key, 'admin@example.com').policiesRead.policies.list({});
       await policies.policies.patch({
         name: list.data.policies![0].name!,
-        requestBody: { setting: { type: 'settings/gmail.per_user_outbound_gateway', value: { allowUsersToUseExternalSmtpServers: false } } },
+        requestBody: {
+          setting: {
+            type: 'settings/gmail.per_user_outbound_gateway',
+            value: { allowUsersToUseExternalSmtpServers: false },
+          },
+        },
       });
       // The seeded "allow" is still in force for the next minute.
       await create('ssl', servers.ssl!.port);
@@ -111,7 +135,15 @@ describe('SMTP validation of smtpMsa against a real SMTP server', () => {
       gmail.users.settings.sendAs.patch({
         userId: 'me',
         sendAsEmail: 'me@partner.com',
-        requestBody: { smtpMsa: { host: '127.0.0.1', port: servers.ssl!.port, securityMode: 'ssl', username: 'relay', password: SECRET } },
+        requestBody: {
+          smtpMsa: {
+            host: '127.0.0.1',
+            port: servers.ssl!.port,
+            securityMode: 'ssl',
+            username: 'relay',
+            password: SECRET,
+          },
+        },
       }),
     );
     expect(err).toMatchObject({ status: 400, reason: 'failedPrecondition' });

@@ -113,7 +113,11 @@ export function issueToken(
   if (!verifier.verify(createPublicKey(account.publicKey), Buffer.from(parts[2], 'base64url'))) throw badSignature();
   const audiences = [GOOGLE_TOKEN_URL, 'https://accounts.google.com/o/oauth2/token', ownTokenUrl];
   if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) {
-    throw new OAuthError(400, 'invalid_grant', `Invalid JWT: Failed audience check. The right audience is ${GOOGLE_TOKEN_URL}`);
+    throw new OAuthError(
+      400,
+      'invalid_grant',
+      `Invalid JWT: Failed audience check. The right audience is ${GOOGLE_TOKEN_URL}`,
+    );
   }
   const now = Math.floor(Date.now() / 1000);
   const iat = Number(claims.iat);

@@ -32,7 +32,11 @@ export function bodyObject(ctx: CallContext): Record<string, unknown> {
   const b = ctx.body;
   if (b === undefined) return {};
   if (typeof b !== 'object' || b === null || Array.isArray(b)) {
-    throw new ApiError(400, 'badRequest', `Invalid JSON payload received. Expected an object, got ${Array.isArray(b) ? 'an array' : typeof b}.`);
+    throw new ApiError(
+      400,
+      'badRequest',
+      `Invalid JSON payload received. Expected an object, got ${Array.isArray(b) ? 'an array' : typeof b}.`,
+    );
   }
   return b as Record<string, unknown>;
 }
@@ -43,11 +47,23 @@ export function optionalField<T extends 'string' | 'boolean' | 'number' | 'objec
   name: string,
   type: T,
   where = '',
-): (T extends 'string' ? string : T extends 'boolean' ? boolean : T extends 'number' ? number : Record<string, unknown>) | undefined {
+):
+  | (T extends 'string'
+      ? string
+      : T extends 'boolean'
+        ? boolean
+        : T extends 'number'
+          ? number
+          : Record<string, unknown>)
+  | undefined {
   const v = obj[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== type || (type === 'object' && Array.isArray(v))) {
-    throw new ApiError(400, 'invalidArgument', `Invalid value at '${where}${name}' (${type} expected): ${JSON.stringify(v)}`);
+    throw new ApiError(
+      400,
+      'invalidArgument',
+      `Invalid value at '${where}${name}' (${type} expected): ${JSON.stringify(v)}`,
+    );
   }
   return v as never;
 }

@@ -65,7 +65,11 @@ function parentFrom(store: Store, body: Record<string, unknown>): OuRow | undefi
 
 function checkName(name: string | undefined): string {
   if (name === undefined || name.trim() === '' || name.includes('/') || name.length > 255) {
-    throw new ApiError(400, 'invalid', `Invalid Ou Name: ${JSON.stringify(name ?? null)} (a non-empty name without '/' is required)`);
+    throw new ApiError(
+      400,
+      'invalid',
+      `Invalid Ou Name: ${JSON.stringify(name ?? null)} (a non-empty name without '/' is required)`,
+    );
   }
   return name.trim();
 }
@@ -89,10 +93,15 @@ const ouList: Handler = (ctx) => {
   let ous: OuRow[];
   if (type === 'children') ous = ctx.store.ouChildren(base.id);
   else if (type === 'all') ous = ctx.store.ouDescendants(base.path);
-  else if (type === 'allIncludingParent' || type === 'all_including_parent') ous = [base, ...ctx.store.ouDescendants(base.path)];
+  else if (type === 'allIncludingParent' || type === 'all_including_parent')
+    ous = [base, ...ctx.store.ouDescendants(base.path)];
   else throw new ApiError(400, 'invalid', `Invalid value for type: ${type} (children, all or allIncludingParent)`);
   const units = ous.map((o) => ouJson(ctx.store, o));
-  return ok({ kind: 'admin#directory#orgUnits', etag: etag(units), ...(units.length ? { organizationUnits: units } : {}) });
+  return ok({
+    kind: 'admin#directory#orgUnits',
+    etag: etag(units),
+    ...(units.length ? { organizationUnits: units } : {}),
+  });
 };
 
 const ouGet: Handler = (ctx) => {
@@ -110,9 +119,19 @@ const ouInsert: Handler = (ctx) => {
   if (!parent) throw invalidParent();
   const path = childPath(parent, name);
   if (depth(path) > MAX_DEPTH) {
-    throw new ApiError(400, 'invalid', `Invalid Ou Id: ${path} would be ${depth(path)} levels deep; the hierarchy is limited to ${MAX_DEPTH} levels`);
+    throw new ApiError(
+      400,
+      'invalid',
+      `Invalid Ou Id: ${path} would be ${depth(path)} levels deep; the hierarchy is limited to ${MAX_DEPTH} levels`,
+    );
   }
-  const ou: OuRow = { id: '', parentId: parent.id, name, path, description: optionalField(body, 'description', 'string') ?? null };
+  const ou: OuRow = {
+    id: '',
+    parentId: parent.id,
+    name,
+    path,
+    description: optionalField(body, 'description', 'string') ?? null,
+  };
   const created = ctx.store.transaction(() => {
     checkSiblings(ctx.store, parent, name);
     const row = { ...ou, id: ctx.store.newOuId() };
@@ -127,7 +146,12 @@ function ouModify(replace: boolean): Handler {
     checkCustomer(ctx, ctx.params.customerId);
     const ou = findOu(ctx.store, ctx.params.orgUnitPath);
     if (!ou) throw ouNotFound();
-    if (ou.path === '/') throw new ApiError(400, 'invalid', 'Invalid Org Unit: the root organizational unit cannot be changed through this API');
+    if (ou.path === '/')
+      throw new ApiError(
+        400,
+        'invalid',
+        'Invalid Org Unit: the root organizational unit cannot be changed through this API',
+      );
     const body = bodyObject(ctx);
     const nameGiven = optionalField(body, 'name', 'string');
     const name = nameGiven === undefined ? ou.name : checkName(nameGiven);
@@ -136,7 +160,11 @@ function ouModify(replace: boolean): Handler {
     const path = childPath(parent, name);
     const deepest = Math.max(0, ...ctx.store.ouDescendants(ou.path).map((d) => depth(d.path) - depth(ou.path)));
     if (depth(path) + deepest > MAX_DEPTH) {
-      throw new ApiError(400, 'invalid', `Invalid Ou Id: moving ${ou.path} to ${path} would exceed ${MAX_DEPTH} levels of depth`);
+      throw new ApiError(
+        400,
+        'invalid',
+        `Invalid Ou Id: moving ${ou.path} to ${path} would exceed ${MAX_DEPTH} levels of depth`,
+      );
     }
     const description = optionalField(body, 'description', 'string') ?? (replace ? null : ou.description);
     const next: OuRow = { id: ou.id, parentId: parent.id, name, path, description };
@@ -152,10 +180,15 @@ const ouDelete: Handler = (ctx) => {
   checkCustomer(ctx, ctx.params.customerId);
   const ou = findOu(ctx.store, ctx.params.orgUnitPath);
   if (!ou) throw ouNotFound();
-  if (ou.path === '/') throw new ApiError(400, 'invalid', 'Invalid Org Unit: the root organizational unit cannot be deleted');
+  if (ou.path === '/')
+    throw new ApiError(400, 'invalid', 'Invalid Org Unit: the root organizational unit cannot be deleted');
   ctx.store.transaction(() => {
     if (ctx.store.ouHasChildren(ou.id)) {
-      throw new ApiError(412, 'conditionNotMet', `Cannot delete organizational unit ${ou.path}: it has child organizational units`);
+      throw new ApiError(
+        412,
+        'conditionNotMet',
+        `Cannot delete organizational unit ${ou.path}: it has child organizational units`,
+      );
     }
     if (ctx.store.ouHasUsers(ou.id)) {
       throw new ApiError(412, 'conditionNotMet', `Cannot delete organizational unit ${ou.path}: it has users`);
@@ -209,9 +242,15 @@ function parseQuery(query: string): UserQuery {
     const value = /^['"]/.test(raw) ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
     const field = m[1];
     if (field === 'orgUnitPath' && m[2] === '=') out.ouPath = value.startsWith('/') ? value : `/${value}`;
-    else if (field === 'isAdmin' && m[2] === '=' && (value === 'true' || value === 'false')) out.isAdmin = value === 'true';
+    else if (field === 'isAdmin' && m[2] === '=' && (value === 'true' || value === 'false'))
+      out.isAdmin = value === 'true';
     else if (field === 'email' && m[2] === '=') out.email = value.toLowerCase();
-    else throw new ApiError(400, 'invalidInput', `Invalid Input: ${query} (the emulator supports orgUnitPath=, isAdmin= and email=)`);
+    else
+      throw new ApiError(
+        400,
+        'invalidInput',
+        `Invalid Input: ${query} (the emulator supports orgUnitPath=, isAdmin= and email=)`,
+      );
   }
   return out;
 }
@@ -221,7 +260,8 @@ const userList: Handler = (ctx) => {
   const domain = ctx.query.get('domain');
   if (!customer && !domain) throw new ApiError(400, 'badRequest', 'Bad Request');
   checkCustomer(ctx, customer);
-  if (domain && !ctx.store.domains().includes(domain.toLowerCase())) throw new ApiError(403, 'forbidden', 'Not Authorized to access this resource/api');
+  if (domain && !ctx.store.domains().includes(domain.toLowerCase()))
+    throw new ApiError(403, 'forbidden', 'Not Authorized to access this resource/api');
   const maxRaw = ctx.query.get('maxResults');
   const max = maxRaw === null ? 100 : Number(maxRaw);
   if (!Number.isInteger(max) || max < 1 || max > 500) {
@@ -245,8 +285,11 @@ const userList: Handler = (ctx) => {
   if (q.email !== undefined) {
     const u = ctx.store.userByEmail(q.email);
     const inTree = (path: string): boolean =>
-      q.ouPath === '/' || path.toLowerCase() === q.ouPath.toLowerCase() || path.toLowerCase().startsWith(`${q.ouPath.toLowerCase()}/`);
-    if (u && u.email > after && inTree(u.orgUnitPath) && (q.isAdmin === undefined || u.isAdmin === q.isAdmin)) users.push(u);
+      q.ouPath === '/' ||
+      path.toLowerCase() === q.ouPath.toLowerCase() ||
+      path.toLowerCase().startsWith(`${q.ouPath.toLowerCase()}/`);
+    if (u && u.email > after && inTree(u.orgUnitPath) && (q.isAdmin === undefined || u.isAdmin === q.isAdmin))
+      users.push(u);
   } else {
     let cursor = after;
     while (users.length <= max) {
@@ -259,7 +302,9 @@ const userList: Handler = (ctx) => {
     users.length = Math.min(users.length, max);
   }
   const items = users.map((u) => userJson(ctx, u));
-  const next = more ? Buffer.from(JSON.stringify({ a: users[users.length - 1].email, q: queryText })).toString('base64url') : undefined;
+  const next = more
+    ? Buffer.from(JSON.stringify({ a: users[users.length - 1].email, q: queryText })).toString('base64url')
+    : undefined;
   return ok({
     kind: 'admin#directory#users',
     etag: etag(items.map((i) => i.etag)),

@@ -52,7 +52,9 @@ function parseSmtp(raw: Record<string, unknown>): SmtpInput {
     throw invalidArgument(`Invalid smtpMsa.port: ${JSON.stringify(portRaw)} (an integer from 1 to 65535 is required).`);
   }
   if (!SECURITY_MODES.includes(securityMode as SmtpInput['securityMode'])) {
-    throw invalidArgument(`Invalid smtpMsa.securityMode: ${JSON.stringify(securityMode)} (one of ssl, starttls, none is required).`);
+    throw invalidArgument(
+      `Invalid smtpMsa.securityMode: ${JSON.stringify(securityMode)} (one of ssl, starttls, none is required).`,
+    );
   }
   if (!username) throw invalidArgument('smtpMsa.username is required.');
   if (!password) throw invalidArgument('smtpMsa.password is required.');
@@ -79,7 +81,8 @@ function editableFields(body: Record<string, unknown>): Partial<StoredSendAs> {
   const treatAsAlias = optionalField(body, 'treatAsAlias', 'boolean');
   if (displayName !== undefined) out.displayName = displayName;
   if (replyToAddress !== undefined) {
-    if (replyToAddress !== '' && !EMAIL.test(replyToAddress)) throw invalidArgument(`Invalid replyToAddress: "${replyToAddress}"`);
+    if (replyToAddress !== '' && !EMAIL.test(replyToAddress))
+      throw invalidArgument(`Invalid replyToAddress: "${replyToAddress}"`);
     out.replyToAddress = replyToAddress;
   }
   if (signature !== undefined) out.signature = sanitiseSignature(signature);
@@ -132,7 +135,8 @@ const create: Handler = async (ctx) => {
   const external = isExternal(ctx, sendAsEmail);
   const rawSmtp = optionalField(body, 'smtpMsa', 'object');
   const smtp = rawSmtp ? parseSmtp(rawSmtp) : undefined;
-  if (external && !smtp && !ctx.knobs.acceptExternalWithoutSmtp) throw invalidArgument('Custom from requires smtpMsa configuration');
+  if (external && !smtp && !ctx.knobs.acceptExternalWithoutSmtp)
+    throw invalidArgument('Custom from requires smtpMsa configuration');
   if (smtp) await checkSmtp(ctx, user, smtp);
   const stored: StoredSendAs = {
     sendAsEmail,
@@ -147,7 +151,11 @@ const create: Handler = async (ctx) => {
   };
   ctx.store.transaction(() => {
     if (ctx.store.sendAsGet(user.email, sendAsEmail)) {
-      throw new ApiError(409, 'alreadyExists', `Send-as address ${sendAsEmail} already exists for ${user.primaryEmail}.`);
+      throw new ApiError(
+        409,
+        'alreadyExists',
+        `Send-as address ${sendAsEmail} already exists for ${user.primaryEmail}.`,
+      );
     }
     if (makeDefault) ctx.store.clearDefault(user.email);
     ctx.store.sendAsInsert(user.email, stored);
@@ -171,7 +179,9 @@ function modify(replace: boolean): Handler {
     const makeDefault = isDefaultRequest(body, current);
     const rawSmtp = optionalField(body, 'smtpMsa', 'object');
     if (current.isPrimary && (rawSmtp || fields.treatAsAlias !== undefined)) {
-      throw invalidArgument('smtpMsa and treatAsAlias apply only to custom "from" aliases, not to the primary address.');
+      throw invalidArgument(
+        'smtpMsa and treatAsAlias apply only to custom "from" aliases, not to the primary address.',
+      );
     }
     const smtp = rawSmtp ? parseSmtp(rawSmtp) : undefined;
     const base: StoredSendAs = replace
@@ -187,7 +197,12 @@ function modify(replace: boolean): Handler {
       : { ...current };
     const next: StoredSendAs = { ...base, ...fields };
     if (smtp) next.smtpMsa = { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode };
-    if (!current.isPrimary && isExternal(ctx, current.sendAsEmail) && !next.smtpMsa && !ctx.knobs.acceptExternalWithoutSmtp) {
+    if (
+      !current.isPrimary &&
+      isExternal(ctx, current.sendAsEmail) &&
+      !next.smtpMsa &&
+      !ctx.knobs.acceptExternalWithoutSmtp
+    ) {
       throw invalidArgument('Custom from requires smtpMsa configuration');
     }
     if (smtp) await checkSmtp(ctx, user, smtp);

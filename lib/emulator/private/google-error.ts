@@ -82,7 +82,11 @@ export function unauthenticated(): ApiError {
     401,
     'authError',
     'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-    { location: 'Authorization', locationType: 'header', headers: { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/"' } },
+    {
+      location: 'Authorization',
+      locationType: 'header',
+      headers: { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/"' },
+    },
   );
 }
 

@@ -115,7 +115,8 @@ function decode(value: string): string {
 /** Who may call: Gmail only for the token's own mailbox, Directory and Policy only for admins. */
 function checkIdentity(deps: ServerDeps, info: MethodInfo, grant: TokenGrant, params: Record<string, string>): void {
   if (info.family === 'gmail') {
-    if (!grant.sub) throw new ApiError(400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
+    if (!grant.sub)
+      throw new ApiError(400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
     const userId = params.userId.toLowerCase();
     if (userId !== 'me' && userId !== grant.sub) throw forbidden(`Delegation denied for ${grant.sub}`);
     return;
@@ -126,13 +127,25 @@ function checkIdentity(deps: ServerDeps, info: MethodInfo, grant: TokenGrant, pa
   throw new ApiError(403, 'forbidden', 'The caller does not have permission', { status: 'PERMISSION_DENIED' });
 }
 
-async function handleApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
+async function handleApi(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+): Promise<void> {
   const path = url.pathname;
   const candidates = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m);
   const hit = candidates.find((x) => x.r.verb === req.method);
   if (!hit || !hit.m) {
     const code = candidates.length ? 405 : 404;
-    throw new ApiError(code, code === 404 ? 'notFound' : 'badRequest', code === 404 ? `The requested URL ${path} was not found on this server.` : `Method ${req.method} is not allowed on ${path}.`);
+    throw new ApiError(
+      code,
+      code === 404 ? 'notFound' : 'badRequest',
+      code === 404
+        ? `The requested URL ${path} was not found on this server.`
+        : `Method ${req.method} is not allowed on ${path}.`,
+    );
   }
   const info = METHODS[hit.r.method];
   deps.counts.set(info.id, (deps.counts.get(info.id) ?? 0) + 1);
@@ -150,7 +163,15 @@ async function handleApi(deps: ServerDeps, req: IncomingMessage, res: ServerResp
   hit.r.params.forEach((name, i) => (params[name] = decode(hit.m![i + 1])));
   checkIdentity(deps, info, grant, params);
   deps.quotas.take(knobs, info, grant.projectId, grant.sub ?? grant.clientEmail);
-  const answer = await HANDLERS[info.id]({ store: deps.store, knobs, grant, params, query: url.searchParams, body: parseJson(body), now: Date.now() });
+  const answer = await HANDLERS[info.id]({
+    store: deps.store,
+    knobs,
+    grant,
+    params,
+    query: url.searchParams,
+    body: parseJson(body),
+    now: Date.now(),
+  });
   send(res, answer.status, answer.body);
 }
 
@@ -160,7 +181,9 @@ async function handleToken(deps: ServerDeps, req: IncomingMessage, res: ServerRe
   const knobs = deps.knobs();
   await delay(knobs.latencyMs);
   const form = new URLSearchParams(body);
-  send(res, 200, issueToken(deps.store, form, deps.tokenUrl(), knobs.tokenLifetimeSeconds), { 'Cache-Control': 'no-store' });
+  send(res, 200, issueToken(deps.store, form, deps.tokenUrl(), knobs.tokenLifetimeSeconds), {
+    'Cache-Control': 'no-store',
+  });
 }
 
 function handleControl(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
@@ -198,7 +221,9 @@ function handleControl(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
       return send(res, 200, deps.createKey(Array.isArray(scopes) ? scopes.map(String) : undefined));
     }
     default:
-      return send(res, 404, { error: { code: 404, message: `No control operation ${key}; see lib/emulator/BEHAVIOUR.md.` } });
+      return send(res, 404, {
+        error: { code: 404, message: `No control operation ${key}; see lib/emulator/BEHAVIOUR.md.` },
+      });
   }
 }
 
@@ -222,7 +247,9 @@ export function createListener(deps: ServerDeps): (req: IncomingMessage, res: Se
     run().catch((err: unknown) => {
       if (err instanceof OAuthError) return send(res, err.status, err.body(), { 'Cache-Control': 'no-store' });
       if (ApiError.isApiError(err)) return send(res, err.code, err.body(), err.options.headers);
-      process.stderr.write(`[mailpolicy emulator] internal error on ${req.method} ${url.pathname}: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(
+        `[mailpolicy emulator] internal error on ${req.method} ${url.pathname}: ${err instanceof Error ? err.stack : String(err)}\n`,
+      );
       send(res, 500, new ApiError(500, 'backendError', 'Internal error encountered.').body());
     });
   };

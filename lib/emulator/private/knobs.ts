@@ -29,7 +29,9 @@ export function parseKnobsPatch(input: unknown): Partial<Knobs> {
     throw new Error(`Emulator knobs are invalid: ${problems.join('; ')}`);
   }
   // null (JSON) and undefined (in process) both mean "unset": unlimited quota, no extra CA.
-  return Object.fromEntries(Object.entries(result.data).map(([k, v]) => [k, v === null ? undefined : v])) as Partial<Knobs>;
+  return Object.fromEntries(
+    Object.entries(result.data).map(([k, v]) => [k, v === null ? undefined : v]),
+  ) as Partial<Knobs>;
 }
 
 export function initialKnobs(options: EmulatorOptions): Knobs {

@@ -81,7 +81,10 @@ function parseFilter(text: string): Filter {
   const out: Filter = { typePatterns: [] };
   if (text.trim() === '') return out;
   for (const raw of text.split('&&')) {
-    const clause = raw.trim().replace(/^\((.*)\)$/, '$1').trim();
+    const clause = raw
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim();
     const customer = /^customer\s*==\s*(["'])(.*)\1$/.exec(clause);
     const matches = /^setting\.type\.matches\(\s*(["'])(.*)\1\s*\)$/.exec(clause);
     if (customer) out.customer = customer[2];
@@ -105,7 +108,8 @@ const list: Handler = (ctx) => {
   const filter = parseFilter(filterText);
   checkCustomer(ctx, filter.customer);
   const sizeRaw = Number(ctx.query.get('pageSize') ?? '0');
-  if (!Number.isInteger(sizeRaw) || sizeRaw < 0) throw invalid(`Invalid pageSize: ${ctx.query.get('pageSize')} (0 to 100).`);
+  if (!Number.isInteger(sizeRaw) || sizeRaw < 0)
+    throw invalid(`Invalid pageSize: ${ctx.query.get('pageSize')} (0 to 100).`);
   const size = sizeRaw === 0 ? 50 : Math.min(sizeRaw, 100);
   let offset = 0;
   const token = ctx.query.get('pageToken');
@@ -120,7 +124,10 @@ const list: Handler = (ctx) => {
   }
   const all = ctx.store.policies().filter((p) => filter.typePatterns.every((re) => re.test(p.settingType)));
   const page = all.slice(offset, offset + size).map((p) => policyJson(ctx, p));
-  const next = offset + size < all.length ? Buffer.from(JSON.stringify({ o: offset + size, f: filterText })).toString('base64url') : undefined;
+  const next =
+    offset + size < all.length
+      ? Buffer.from(JSON.stringify({ o: offset + size, f: filterText })).toString('base64url')
+      : undefined;
   return ok({ ...(page.length ? { policies: page } : {}), ...(next ? { nextPageToken: next } : {}) });
 };
 
@@ -161,7 +168,9 @@ const patch: Handler = (ctx) => {
   const query = optionalField(body, 'policyQuery', 'object');
   const orgUnit = query && optionalField(query, 'orgUnit', 'string', 'policyQuery.');
   if (orgUnit !== undefined && orgUnit !== `orgUnits/${current.orgUnitId}`) {
-    throw invalid(`policyQuery.orgUnit is immutable: ${current.name} applies to orgUnits/${current.orgUnitId}, got ${orgUnit}.`);
+    throw invalid(
+      `policyQuery.orgUnit is immutable: ${current.name} applies to orgUnits/${current.orgUnitId}, got ${orgUnit}.`,
+    );
   }
   refuseIfImmutable(ctx, current.settingType);
   const value = checkValue(current.settingType, setting && optionalField(setting, 'value', 'object', 'setting.'));

@@ -62,12 +62,15 @@ export async function validateSmtp(target: SmtpTarget, ca: string | undefined, t
   try {
     await step((done) => connection.connect(() => done())).catch((err: Error) => {
       const reason = err.message || 'unknown error';
-      if (target.securityMode === 'none') throw refused(`no usable SMTP greeting from ${where} without TLS (securityMode none): ${reason}`);
+      if (target.securityMode === 'none')
+        throw refused(`no usable SMTP greeting from ${where} without TLS (securityMode none): ${reason}`);
       throw refused(`TLS negotiation with ${where} failed (securityMode ${target.securityMode}): ${reason}`);
     });
-    await step((done) => connection.login({ user: target.username, pass: target.password }, (err) => done(err))).catch((err: Error) => {
-      throw refused(`${where} rejected the SMTP authentication (AUTH): ${err.message}`);
-    });
+    await step((done) => connection.login({ user: target.username, pass: target.password }, (err) => done(err))).catch(
+      (err: Error) => {
+        throw refused(`${where} rejected the SMTP authentication (AUTH): ${err.message}`);
+      },
+    );
   } finally {
     connection.quit();
     connection.close();

@@ -160,7 +160,9 @@ export class Store {
       sendAsAll: s('SELECT user_email, data FROM send_as ORDER BY seq'),
       outboxAdd: s('INSERT INTO outbox(data) VALUES (?)'),
       outboxAll: s('SELECT data FROM outbox ORDER BY seq'),
-      saPut: s('INSERT INTO service_accounts(client_email, data) VALUES (?, ?) ON CONFLICT DO UPDATE SET data = excluded.data'),
+      saPut: s(
+        'INSERT INTO service_accounts(client_email, data) VALUES (?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
+      ),
       saGet: s('SELECT data FROM service_accounts WHERE client_email = ?'),
       tokenPut: s('INSERT INTO tokens(token, data, expires_at) VALUES (?, ?, ?)'),
       tokenGet: s('SELECT data, expires_at FROM tokens WHERE token = ?'),
@@ -381,7 +383,13 @@ export class Store {
       this.setMeta('customerId', seed.customerId);
       this.setMeta('domains', JSON.stringify(seed.domains.map((d) => d.toLowerCase())));
       this.setMeta('organizationName', seed.organizationName ?? seed.domains[0] ?? 'Organization');
-      this.insertOu({ id: this.newOuId(), parentId: null, name: this.organizationName(), path: '/', description: null });
+      this.insertOu({
+        id: this.newOuId(),
+        parentId: null,
+        name: this.organizationName(),
+        path: '/',
+        description: null,
+      });
       const paths = [...seed.orgUnits.map((o) => o.path), ...seed.users.map((u) => u.orgUnitPath)];
       paths.push(...seed.policies.map((p) => p.orgUnitPath));
       const described = new Map(seed.orgUnits.map((o) => [o.path.toLowerCase(), o.description]));
@@ -389,8 +397,21 @@ export class Store {
       for (const u of seed.users) {
         const ou = this.ouByPath(u.orgUnitPath);
         const email = u.primaryEmail.toLowerCase();
-        this.stmts.userInsert.run(email, u.primaryEmail, String(100000000000000000000n + BigInt(this.nextSeq())), ou!.id, u.isAdmin ? 1 : 0);
-        this.sendAsInsert(email, { sendAsEmail: u.primaryEmail, displayName: '', replyToAddress: '', signature: '', isPrimary: true, isDefault: true });
+        this.stmts.userInsert.run(
+          email,
+          u.primaryEmail,
+          String(100000000000000000000n + BigInt(this.nextSeq())),
+          ou!.id,
+          u.isAdmin ? 1 : 0,
+        );
+        this.sendAsInsert(email, {
+          sendAsEmail: u.primaryEmail,
+          displayName: '',
+          replyToAddress: '',
+          signature: '',
+          isPrimary: true,
+          isDefault: true,
+        });
       }
       for (const p of seed.policies) {
         const ou = this.ouByPath(p.orgUnitPath)!;
@@ -400,13 +421,18 @@ export class Store {
       for (const s of seed.sendAs) {
         const { userEmail, ...fields } = s;
         const user = this.userByEmail(userEmail);
-        if (!user) throw new Error(`Emulator seed is invalid: sendAs ${s.sendAsEmail} names user ${userEmail}, who is not in users`);
+        if (!user)
+          throw new Error(
+            `Emulator seed is invalid: sendAs ${s.sendAsEmail} names user ${userEmail}, who is not in users`,
+          );
         const existing = this.sendAsGet(userEmail, s.sendAsEmail);
         if (fields.isDefault) this.clearDefault(userEmail);
         if (existing) {
           this.sendAsUpdate(userEmail, { ...existing, ...fields, isPrimary: existing.isPrimary });
         } else {
-          const smtp = fields.smtpMsa ? { host: fields.smtpMsa.host, port: fields.smtpMsa.port, securityMode: fields.smtpMsa.securityMode } : undefined;
+          const smtp = fields.smtpMsa
+            ? { host: fields.smtpMsa.host, port: fields.smtpMsa.port, securityMode: fields.smtpMsa.securityMode }
+            : undefined;
           this.sendAsInsert(userEmail, {
             ...fields,
             smtpMsa: smtp,
@@ -446,7 +472,13 @@ export class Store {
     this.ensureOuPath(parentPath, described);
     const parent = this.ouByPath(parentPath)!;
     const name = path.slice(path.lastIndexOf('/') + 1);
-    this.insertOu({ id: this.newOuId(), parentId: parent.id, name, path, description: described.get(path.toLowerCase()) ?? null });
+    this.insertOu({
+      id: this.newOuId(),
+      parentId: parent.id,
+      name,
+      path,
+      description: described.get(path.toLowerCase()) ?? null,
+    });
   }
 
   /** The whole tenant as a seed. */
@@ -458,14 +490,21 @@ export class Store {
       const s = JSON.parse(r.data as string) as StoredSendAs;
       if (s.isPrimary && !s.displayName && !s.signature && !s.replyToAddress && s.isDefault) continue;
       const user = this.userByEmail(r.user_email as string);
-      sendAs.push({ ...s, userEmail: user?.primaryEmail ?? (r.user_email as string) } as ParsedSeedTenant['sendAs'][number]);
+      sendAs.push({
+        ...s,
+        userEmail: user?.primaryEmail ?? (r.user_email as string),
+      } as ParsedSeedTenant['sendAs'][number]);
     }
     return {
       customerId: this.customerId(),
       organizationName: this.organizationName(),
       domains: this.domains(),
       orgUnits: ous.map((o) => (o.description ? { path: o.path, description: o.description } : { path: o.path })),
-      users: this.allUsers().map((u) => ({ primaryEmail: u.primaryEmail, orgUnitPath: u.orgUnitPath, ...(u.isAdmin ? { isAdmin: true } : {}) })),
+      users: this.allUsers().map((u) => ({
+        primaryEmail: u.primaryEmail,
+        orgUnitPath: u.orgUnitPath,
+        ...(u.isAdmin ? { isAdmin: true } : {}),
+      })),
       policies: this.policies()
         .filter((p) => p.settingType === GATEWAY_SETTING)
         .map((p) => ({

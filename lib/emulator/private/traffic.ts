@@ -40,12 +40,22 @@ export function drawFault(knobs: Knobs, method: MethodInfo, random: Random): Fau
 }
 
 /** The rate-limit answer of each API family (Gmail and Policy: 429; Directory: 403). */
-export function rateLimited(family: ApiFamily, who: 'user' | 'project', retryAfterSeconds: number, injected = false): ApiError {
+export function rateLimited(
+  family: ApiFamily,
+  who: 'user' | 'project',
+  retryAfterSeconds: number,
+  injected = false,
+): ApiError {
   const headers = { 'Retry-After': String(retryAfterSeconds) };
   if (family === 'directory' && !injected) {
     return who === 'user'
       ? new ApiError(403, 'userRateLimitExceeded', 'User Rate Limit Exceeded', { domain: 'usageLimits', headers })
-      : new ApiError(403, 'quotaExceeded', 'Quota exceeded for quota metric \'Queries\' and limit \'Queries per minute\'.', { domain: 'usageLimits', headers });
+      : new ApiError(
+          403,
+          'quotaExceeded',
+          "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute'.",
+          { domain: 'usageLimits', headers },
+        );
   }
   return who === 'user'
     ? new ApiError(429, 'userRateLimitExceeded', 'User-rate limit exceeded.', { domain: 'usageLimits', headers })
