@@ -50,7 +50,7 @@ async function main() {
   rmSync(join(stateDir, 'ledger.json'), { force: true });
   mkdirSync(stateDir, { recursive: true });
 
-  step("Starting a stand-in for smtp.partnerdomain.com on 127.0.0.1 (STARTTLS, self-signed certificate)");
+  step('Starting a stand-in for smtp.partnerdomain.com on 127.0.0.1 (STARTTLS, self-signed certificate)');
   const tls = createTestCertificate(['smtp.partnerdomain.test']);
   const caFile = join(stateDir, 'demo-smtp-ca.pem');
   writeFileSync(caFile, tls.cert);

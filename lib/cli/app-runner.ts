@@ -69,7 +69,10 @@ export async function synthApp(
     child.on('close', (status) => done(status ?? 1));
   });
   if (code !== 0) {
-    throw new MailPolicyError(ErrorCodes.APP_FAILED, `the app command '${config.app}' in ${appDir} exited with ${code}`);
+    throw new MailPolicyError(
+      ErrorCodes.APP_FAILED,
+      `the app command '${config.app}' in ${appDir} exited with ${code}`,
+    );
   }
   return outdir;
 }
@@ -90,7 +93,10 @@ export function readManifestFile(file: string): Manifest {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new MailPolicyError(ErrorCodes.MANIFEST_INVALID, `${file} cannot be read as JSON: ${(error as Error).message}`);
+    throw new MailPolicyError(
+      ErrorCodes.MANIFEST_INVALID,
+      `${file} cannot be read as JSON: ${(error as Error).message}`,
+    );
   }
   return parseManifest(json);
 }
@@ -134,7 +140,10 @@ export async function loadStacks(
   const outdir = await synthApp(appDir, env, io);
   const found = manifestsIn(outdir);
   if (found.length === 0) {
-    throw new MailPolicyError(ErrorCodes.APP_FAILED, `the app in ${appDir} wrote no ${MANIFEST_FILE_NAME}: does it create a MailPolicy?`);
+    throw new MailPolicyError(
+      ErrorCodes.APP_FAILED,
+      `the app in ${appDir} wrote no ${MANIFEST_FILE_NAME}: does it create a MailPolicy?`,
+    );
   }
   const stacks = found.map(({ name, file }) => ({ name, manifestFile: file, manifest: readManifestFile(file) }));
   return select(stacks, selection);

@@ -4,9 +4,21 @@ import type { TargetOptions } from './target';
 
 /** Options shared by every command that talks to a tenant. */
 export const TARGET_OPTIONS: OptionTable = {
-  target: { type: 'string', value: 'google|emulator', help: 'tenant to talk to (default: google with credentials, else the embedded emulator)' },
-  credentials: { type: 'string', value: 'FILE', help: 'service-account key with domain-wide delegation ($GOOGLE_APPLICATION_CREDENTIALS)' },
-  admin: { type: 'string', value: 'EMAIL', help: 'super admin to impersonate for Directory and Policy calls ($MAILPOLICY_ADMIN)' },
+  target: {
+    type: 'string',
+    value: 'google|emulator',
+    help: 'tenant to talk to (default: google with credentials, else the embedded emulator)',
+  },
+  credentials: {
+    type: 'string',
+    value: 'FILE',
+    help: 'service-account key with domain-wide delegation ($GOOGLE_APPLICATION_CREDENTIALS)',
+  },
+  admin: {
+    type: 'string',
+    value: 'EMAIL',
+    help: 'super admin to impersonate for Directory and Policy calls ($MAILPOLICY_ADMIN)',
+  },
   'emulator-url': { type: 'string', value: 'URL', help: 'a running `mailpolicy emulator` ($MAILPOLICY_EMULATOR_URL)' },
   customer: { type: 'string', value: 'ID', help: 'customer id (default: my_customer)' },
 };

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { MailPolicyError } from '../model/errors';
 import { runApply } from './commands/apply';
 import { runEmulator } from './commands/emulator';
@@ -11,7 +14,10 @@ type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   synth: { run: runSynth, summary: 'synthesise the cdktf app: mail-policy.json and cdk.tf.json per stack' },
   plan: { run: runPlan, summary: 'show what apply would change (read-only); --drift for drift reports' },
-  drift: { run: (argv, io) => runPlan(['--drift', '--detailed-exitcode', ...argv], io), summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)' },
+  drift: {
+    run: (argv, io) => runPlan(['--drift', '--detailed-exitcode', ...argv], io),
+    summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)',
+  },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
   import: { run: runImport, summary: 'write construct code for an existing tenant' },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },
@@ -22,7 +28,7 @@ function usage(): string {
   return [
     'Usage: mailpolicy <command> [options]',
     '',
-    "Gmail send-as identities, per-user outbound gateways and org units for Google Workspace, from code.",
+    'Gmail send-as identities, per-user outbound gateways and org units for Google Workspace, from code.',
     '',
     'Commands:',
     ...rows,
@@ -40,7 +46,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') {
-    io.stdout.write(`${require('../../package.json').version}\n`);
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const command = COMMANDS[name];

@@ -98,7 +98,8 @@ export async function connect(
   }
   const emulator = await startEmbeddedEmulator(workspace, env);
   const credentials = emulator.createServiceAccountKey();
-  const adminEmail = options.admin ?? env.MAILPOLICY_ADMIN ?? firstAdmin(emulator) ?? requireAdmin(options, env, defaultAdmin);
+  const adminEmail =
+    options.admin ?? env.MAILPOLICY_ADMIN ?? firstAdmin(emulator) ?? requireAdmin(options, env, defaultAdmin);
   const target: TargetInfo = {
     kind: 'emulator',
     description: `embedded Workspace emulator (data in ${workspace.emulatorDataFile}; not Google)`,

@@ -10,10 +10,7 @@ export type ParseManifestResult = { success: true; manifest: Manifest } | { succ
 
 /** JSON path of a zod issue path: `['sendAs', 2, 'smtp']` → `$.sendAs[2].smtp`. */
 export function jsonPathOf(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    '$',
-  );
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), '$');
 }
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -38,7 +35,11 @@ function constructPathAt(input: unknown, path: ReadonlyArray<PropertyKey>): stri
 
 function fromZodIssue(input: unknown, issue: z.core.$ZodIssue): ValidationIssue {
   const path = issue.path as PropertyKey[];
-  const field = path.filter((k) => typeof k === 'string').slice(-2).join('.') || '(manifest)';
+  const field =
+    path
+      .filter((k) => typeof k === 'string')
+      .slice(-2)
+      .join('.') || '(manifest)';
   let allowed = 'see the manifest schema (version 1)';
   if (issue.code === 'invalid_type') allowed = `a value of type ${issue.expected}`;
   else if (issue.code === 'invalid_value') allowed = issue.values.map((v) => JSON.stringify(v)).join(' | ');

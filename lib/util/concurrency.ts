@@ -9,7 +9,8 @@ export class Semaphore {
   private readonly waiters: Array<() => void> = [];
 
   public constructor(public readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be an integer ≥ 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`semaphore limit must be an integer ≥ 1, got ${limit}`);
     this.available = limit;
   }
 

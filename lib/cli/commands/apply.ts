@@ -19,10 +19,22 @@ const OPTIONS: OptionTable = {
   ...STACK_OPTIONS,
   ...TARGET_OPTIONS,
   'auto-approve': { type: 'boolean', help: 'apply without asking for confirmation' },
-  'propagation-timeout': { type: 'string', value: 'DURATION', help: 'how long to retry identities waiting for the gateway setting (default 15m)' },
-  'wait-for-manual': { type: 'string', value: 'DURATION', help: 'wait this long for manual Admin-console steps (default: skip their dependants)' },
+  'propagation-timeout': {
+    type: 'string',
+    value: 'DURATION',
+    help: 'how long to retry identities waiting for the gateway setting (default 15m)',
+  },
+  'wait-for-manual': {
+    type: 'string',
+    value: 'DURATION',
+    help: 'wait this long for manual Admin-console steps (default: skip their dependants)',
+  },
   concurrency: { type: 'string', value: 'N', help: 'changes in flight at once (default 20)' },
-  'gateway-writes': { type: 'string', value: 'api|manual', help: 'whether the gateway setting is written by API or by a person' },
+  'gateway-writes': {
+    type: 'string',
+    value: 'api|manual',
+    help: 'whether the gateway setting is written by API or by a person',
+  },
 };
 
 export const APPLY_HELP = helpText(
@@ -95,13 +107,17 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
     waitForManualMs: wait === undefined ? undefined : parseDuration('wait-for-manual', wait),
     concurrency: positiveInt('concurrency', stringOption(args, 'concurrency')),
   };
-  const gatewayWrites = (stringOption(args, 'gateway-writes') ?? io.env.MAILPOLICY_GATEWAY_WRITES) as 'api' | 'manual' | undefined;
+  const gatewayWrites = (stringOption(args, 'gateway-writes') ?? io.env.MAILPOLICY_GATEWAY_WRITES) as
+    'api' | 'manual' | undefined;
   if (gatewayWrites !== undefined && gatewayWrites !== 'api' && gatewayWrites !== 'manual') {
     throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${gatewayWrites}' (allowed: api, manual)`);
   }
 
   if (args.positionals.length > 1) {
-    throw new MailPolicyError(ErrorCodes.USAGE, `apply takes at most one plan file, got: ${args.positionals.join(' ')}`);
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      `apply takes at most one plan file, got: ${args.positionals.join(' ')}`,
+    );
   }
   const planFile = args.positionals[0];
   if (planFile) {
@@ -120,7 +136,10 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
         );
       }
       if (isBlocked(saved.plan)) {
-        throw new MailPolicyError(ErrorCodes.PLAN_FILE_INVALID, `${planFile} has unreadable objects or blocking findings and cannot be applied`);
+        throw new MailPolicyError(
+          ErrorCodes.PLAN_FILE_INVALID,
+          `${planFile} has unreadable objects or blocking findings and cannot be applied`,
+        );
       }
       if (!hasChanges(saved.plan)) {
         info(io, 'No changes. The tenant matches the code.');
@@ -139,13 +158,23 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
   let exit = 0;
   try {
     for (const stack of stacks) {
-      const planned = await planStack(stack.manifest, connection.client('write'), connection.target, workspace, io.env, {
-        gatewayWrites,
-      });
+      const planned = await planStack(
+        stack.manifest,
+        connection.client('write'),
+        connection.target,
+        workspace,
+        io.env,
+        {
+          gatewayWrites,
+        },
+      );
       const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
       io.stdout.write((stacks.length > 1 ? `Stack ${stack.name}\n` : '') + renderText(planned.plan, { color }));
       if (isBlocked(planned.plan)) {
-        info(io, 'Apply refused: the plan has unreadable objects or blocking findings (see above). Nothing was changed.');
+        info(
+          io,
+          'Apply refused: the plan has unreadable objects or blocking findings (see above). Nothing was changed.',
+        );
         exit = 1;
         continue;
       }

@@ -18,7 +18,11 @@ const OPTIONS: OptionTable = {
   out: { type: 'string', value: 'FILE', help: 'save the plan with a digest of the observed state, for `apply FILE`' },
   'detailed-exitcode': { type: 'boolean', help: 'exit 0 without changes, 2 with changes, 1 on errors' },
   drift: { type: 'boolean', help: 'report only what changed outside the code (drift), not what the code adds' },
-  'gateway-writes': { type: 'string', value: 'api|manual', help: 'whether the gateway setting is written by API or by a person' },
+  'gateway-writes': {
+    type: 'string',
+    value: 'api|manual',
+    help: 'whether the gateway setting is written by API or by a person',
+  },
   'no-color': { type: 'boolean', help: 'never colour the text output' },
 };
 
@@ -48,7 +52,8 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
     return 0;
   }
   const format = formatOf(stringOption(args, 'format'));
-  const gatewayWrites = gatewayWritesOf(stringOption(args, 'gateway-writes')) ?? gatewayWritesOf(io.env.MAILPOLICY_GATEWAY_WRITES);
+  const gatewayWrites =
+    gatewayWritesOf(stringOption(args, 'gateway-writes')) ?? gatewayWritesOf(io.env.MAILPOLICY_GATEWAY_WRITES);
   const out = stringOption(args, 'out');
   const drift = flagOption(args, 'drift');
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
@@ -67,7 +72,11 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
       });
       const plan = drift ? driftReport(result.plan) : result.plan;
       if (out) {
-        writeSavedPlan(resolve(io.cwd, out), { plan: result.plan, manifest: result.manifest, observedDigest: result.observedDigest });
+        writeSavedPlan(resolve(io.cwd, out), {
+          plan: result.plan,
+          manifest: result.manifest,
+          observedDigest: result.observedDigest,
+        });
         info(io, `Saved the plan to ${out}; apply it with: mailpolicy apply ${out}`);
       }
       if (format === 'json') rendered.push(renderJson(plan));
