@@ -56,7 +56,10 @@ export async function typecheckApps(dirs: readonly string[]): Promise<string> {
       rootDir: relative(GENERATED, REPO),
       // Cached between runs in the ignored folder: later runs only re-check what changed.
       incremental: true,
-      tsBuildInfoFile: join(GENERATED, `check-${dirs.length}-${relative(GENERATED, dirs[0]).replace(/\W+/g, '-')}.tsbuildinfo`),
+      tsBuildInfoFile: join(
+        GENERATED,
+        `check-${dirs.length}-${relative(GENERATED, dirs[0]).replace(/\W+/g, '-')}.tsbuildinfo`,
+      ),
     },
     include: dirs.map((dir) => relative(GENERATED, join(dir, 'main.ts'))),
   };
