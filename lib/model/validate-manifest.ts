@@ -3,6 +3,7 @@ import type { Manifest } from './manifest';
 import { domainsRule, duplicateUserRule, emailSyntaxRule } from './validation/identity-rules';
 import { duplicateOrgUnitRule, orgUnitParentRule, orgUnitShapeRule } from './validation/org-unit-rules';
 import { acknowledgementRule, duplicateGatewayPolicyRule, undeclaredOrgUnitRule } from './validation/reference-rules';
+import type { ValidationRule } from './validation/issue';
 import {
   defaultSendAsRule,
   duplicateSendAsRule,
@@ -11,16 +12,12 @@ import {
   smtpInternalAddressRule,
 } from './validation/send-as-rules';
 
+export type { ValidationRule } from './validation/issue';
+
 /**
  * The validation rule table: value rules and cross-object rules over a structurally valid manifest. Each rule
  * has a stable code and returns every problem it finds; `validateManifest` runs them all.
  */
-export interface ValidationRule {
-  readonly code: string;
-  readonly description: string;
-  check(manifest: Manifest): ValidationIssue[];
-}
-
 export const VALIDATION_RULES: readonly ValidationRule[] = [
   domainsRule,
   emailSyntaxRule,

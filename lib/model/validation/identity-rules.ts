@@ -1,7 +1,7 @@
 import { isValidDomain, isValidEmail, normaliseEmail } from '../email';
 import type { ValidationIssue } from '../findings';
 import type { Manifest } from '../manifest';
-import type { ValidationRule } from '../validate-manifest';
+import type { ValidationRule } from './issue';
 
 import { issueAt } from './issue';
 

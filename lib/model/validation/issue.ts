@@ -1,4 +1,15 @@
 import type { ValidationIssue } from '../findings';
+import type { Manifest } from '../manifest';
+
+/**
+ * One row of the validation rule table: a stable code and a check over a structurally valid manifest that
+ * returns every problem it finds.
+ */
+export interface ValidationRule {
+  readonly code: string;
+  readonly description: string;
+  check(manifest: Manifest): ValidationIssue[];
+}
 
 /** What a validation rule needs to know about the manifest entry it complains about. */
 export interface IssueSite {

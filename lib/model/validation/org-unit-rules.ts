@@ -8,7 +8,7 @@ import {
   orgUnitDepth,
   orgUnitKey,
 } from '../org-unit-path';
-import type { ValidationRule } from '../validate-manifest';
+import type { ValidationRule } from './issue';
 
 import { issueAt } from './issue';
 

@@ -2,7 +2,7 @@ import { isFingerprint, parseSecretRef } from '../secret-ref';
 import type { ValidationIssue } from '../findings';
 import type { Manifest, SecretRef } from '../manifest';
 import { orgUnitKey } from '../org-unit-path';
-import type { ValidationRule } from '../validate-manifest';
+import type { ValidationRule } from './issue';
 
 import { issueAt } from './issue';
 import { declaredOrgUnitKeys } from './org-unit-rules';

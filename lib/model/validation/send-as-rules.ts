@@ -2,7 +2,7 @@ import { effectiveGateway } from '../effective-gateway';
 import { isInDomains, isValidEmail, normaliseEmail } from '../email';
 import type { ValidationIssue } from '../findings';
 import type { Manifest } from '../manifest';
-import type { ValidationRule } from '../validate-manifest';
+import type { ValidationRule } from './issue';
 
 import { issueAt } from './issue';
 import { secretRefProblem } from './reference-rules';
