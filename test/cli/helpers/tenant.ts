@@ -70,6 +70,8 @@ export interface PartnerSmtp {
   readonly server: RunningSmtpStandIn;
   /** The SMTP password: a canary that must never be printed or written. */
   readonly password: string;
+  /** The accounts the server accepts, read at each AUTH: change an entry to rotate the password. */
+  readonly accounts: Record<string, string>;
   /** PARTNER_SMTP_HOST / PORT / PASSWORD. */
   readonly env: NodeJS.ProcessEnv;
 }
@@ -78,11 +80,13 @@ export interface PartnerSmtp {
 export async function startPartnerSmtp(emulator: RunningEmulator, password?: string): Promise<PartnerSmtp> {
   const tls = createTestCertificate(['smtp.partnerdomain.test']);
   const secret = password ?? `canary-${randomBytes(12).toString('hex')}`;
-  const server = await startSmtpStandIn({ mode: 'starttls', tls, accounts: { 'user.name@partnerdomain.com': secret } });
+  const accounts: Record<string, string> = { 'user.name@partnerdomain.com': secret };
+  const server = await startSmtpStandIn({ mode: 'starttls', tls, accounts });
   emulator.control.setKnobs({ smtpCa: tls.cert });
   return {
     server,
     password: secret,
+    accounts,
     env: { PARTNER_SMTP_HOST: server.host, PARTNER_SMTP_PORT: String(server.port), PARTNER_SMTP_PASSWORD: secret },
   };
 }
