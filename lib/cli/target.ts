@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
-import { createWorkspaceAdmin, loadServiceAccountKey } from '../admin';
+import { createWorkspaceAdmin, loadServiceAccountKey, type RetryOptions } from '../admin';
 import type { AccessLevel, TargetInfo, WorkspaceAdmin } from '../admin/workspace-admin';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
+import { parseDuration } from './args';
 import type { WorkspaceDir } from './workspace-dir';
 
 /**
@@ -22,6 +23,16 @@ export interface TargetOptions {
   readonly emulatorUrl?: string;
   /** Customer id. @default 'my_customer' */
   readonly customerId?: string;
+  /**
+   * How long one API call may keep retrying (429, 5xx, resets), as a duration such as `30s`.
+   * @default - $MAILPOLICY_RETRY_DEADLINE, else the client's default (120 s)
+   */
+  readonly retryDeadline?: string;
+}
+
+function retryOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RetryOptions | undefined {
+  const text = options.retryDeadline ?? env.MAILPOLICY_RETRY_DEADLINE;
+  return text === undefined || text === '' ? undefined : { deadlineMs: parseDuration('retry-deadline', text) };
 }
 
 export interface Connection {
@@ -75,6 +86,7 @@ export async function connect(
 ): Promise<Connection> {
   const kind = targetKind(options, env);
   const customerId = options.customerId ?? 'my_customer';
+  const retry = retryOptions(options, env);
   if (kind === 'google') {
     const credentials = loadServiceAccountKey(options.credentials, env);
     const adminEmail = requireAdmin(options, env);
@@ -82,7 +94,7 @@ export async function connect(
       kind: 'google',
       description: `Google Workspace (customer ${customerId}, admin ${adminEmail}, service account ${credentials.client_email})`,
     };
-    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target }));
+    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry }));
     return { target, client, close: async () => undefined };
   }
   if (kind === 'emulator') {
@@ -92,7 +104,7 @@ export async function connect(
     const target: TargetInfo = { kind: 'emulator', description: `Workspace emulator at ${url} (not Google)` };
     const endpoint = { rootUrl: `${url}/`, tokenUrl: `${url}/token` };
     const client = memo((access) =>
-      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target }),
+      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry }),
     );
     return { target, client, close: async () => undefined };
   }
@@ -106,7 +118,7 @@ export async function connect(
   };
   const endpoint = { rootUrl: `${emulator.url}/`, tokenUrl: emulator.tokenUrl };
   const client = memo((access) =>
-    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target }),
+    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry }),
   );
   return { target, client, close: () => emulator.close() };
 }
