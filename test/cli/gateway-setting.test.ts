@@ -68,7 +68,7 @@ test('a refused gateway write prints the Admin-console steps, skips its dependan
   const applied = await run.cli('apply', '--manifest', run.manifest, '--auto-approve');
   expect(describeRun(applied)).toMatch(/^exit 4/);
   const output = applied.stdout + applied.stderr;
-  expect(output).toContain('Admin console');
+  expect(output).toContain('Admin console › Apps › Google Workspace › Gmail › End User Access');
   expect(output).toContain('/Sales/Partners');
   expect(output).toMatch(/skipped/);
   expect(tenant.emulator.control.snapshot().sendAs).toEqual([]);
