@@ -19,7 +19,19 @@ export interface ObserveOptions {
    * @default 'api'
    */
   readonly policyWrites?: 'api' | 'manual';
+  /**
+   * How referenced users are read: `get` = one `users.get` each; `list` = one paged `users.list` of the whole
+   * customer (500 users a page), then a `users.get` only for referenced addresses the listing does not hold
+   * (aliases, users created meanwhile). `auto` lists when the manifest references at least
+   * `LIST_USERS_THRESHOLD` users: far fewer calls (10,000 users: 20 pages instead of 10,000 gets) and far less of
+   * the Directory quota (2,400 queries per minute).
+   * @default 'auto'
+   */
+  readonly userReads?: 'auto' | 'get' | 'list';
 }
+
+/** From this many referenced users on, `observe` lists the customer's users instead of getting each one. */
+export const LIST_USERS_THRESHOLD = 1_000;
 
 /** The scope key of an exclusive OU scope in `ObservedState.scopeMembers`. */
 export function scopeMembersKey(orgUnitPath: string): string {
@@ -55,7 +67,7 @@ export function referencedUsers(manifest: Manifest): string[] {
 
 /**
  * Reads the live tenant in the manifest's scope: the OU list and the gateway policies once each, every
- * referenced user, the members of each exclusive OU scope, and the send-as list of all of those users. Calls
+ * referenced user (one get each, or one paged list of the customer for large manifests: `userReads`), the members of each exclusive OU scope, and the send-as list of all of those users. Calls
  * run concurrently, never more than `concurrency` at once. A failed read marks its object indeterminate; this
  * function does not throw for read errors.
  */
@@ -87,6 +99,34 @@ export async function observe(
   const scopeMembers: Record<string, Observed<UserRecord[]>> = {};
 
   type Task = () => Promise<void>;
+  const getUser = async (key: string): Promise<void> => {
+    userResults[key] = await call(async () => (await admin.getUser(key)) ?? null);
+  };
+  const mode = options.userReads ?? 'auto';
+  const listAll = mode === 'list' || (mode === 'auto' && users.length >= LIST_USERS_THRESHOLD);
+  function userTasks(): Task[] {
+    if (!listAll || users.length === 0)
+      return users.map(
+        (key): Task =>
+          () =>
+            getUser(key),
+      );
+    return [
+      async () => {
+        const listed = await call(() => admin.listUsers('/'));
+        const byEmail = new Map<string, UserRecord>();
+        if (listed.status === 'ok') for (const u of listed.value) byEmail.set(normaliseEmail(u.primaryEmail), u);
+        // Not in the listing (an alias, a user created meanwhile, or the listing failed): read it on its own.
+        const missing: string[] = [];
+        for (const key of users) {
+          const found = byEmail.get(key);
+          if (found) userResults[key] = { status: 'ok', value: found };
+          else missing.push(key);
+        }
+        await mapLimited(missing, limit, getUser);
+      },
+    ];
+  }
   const tasks: Task[] = [
     async () => {
       orgUnits = await call(() => admin.listOrgUnits());
@@ -102,10 +142,7 @@ export async function observe(
       // Each read goes through the shared semaphore; the map only bounds the pending promises.
       await mapLimited(keys, limit, (key) => readSendAs(key));
     }),
-    ...users.map((key): Task => async () => {
-      const user = await call(async () => (await admin.getUser(key)) ?? null);
-      userResults[key] = user;
-    }),
+    ...userTasks(),
     ...users.map((key): Task => async () => {
       await readSendAs(key);
     }),
