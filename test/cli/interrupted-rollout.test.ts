@@ -1,0 +1,103 @@
+/**
+ * `mailpolicy apply` killed with SIGKILL at 10 points of a 200-identity rollout, rerun each time, then run to
+ * completion: the tenant ends exactly as declared, with no duplicate or missing identity, and the identities
+ * the code does not declare are untouched.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { SeedTenant } from '../../lib/emulator';
+import type { Manifest } from '../../lib/model';
+import { describeRun, runCli, spawnCli, type CliResult } from './helpers/cli';
+import { callsMatching, startCliTenant, type CliTenant } from './helpers/tenant';
+
+const USERS = Array.from({ length: 200 }, (_, i) => `u${String(i).padStart(3, '0')}@example.com`);
+const aliasOf = (user: string): string => user.replace('@', '.team@');
+/** Identities that exist before the rollout and that the code does not declare. */
+const UNDECLARED = [
+  { userEmail: 'u000@example.com', sendAsEmail: 'old.u000@example.com', displayName: 'Old 0', treatAsAlias: true, verificationStatus: 'accepted' as const },
+  { userEmail: 'u123@example.com', sendAsEmail: 'old.u123@example.com', displayName: 'Old 123', treatAsAlias: true, verificationStatus: 'accepted' as const },
+  { userEmail: 'admin@example.com', sendAsEmail: 'postmaster@example.com', displayName: 'Postmaster', treatAsAlias: true, verificationStatus: 'accepted' as const },
+];
+const KILL_AT = [1, 8, 20, 35, 55, 75, 100, 125, 150, 175];
+const CREATE = /^gmail\.users\.settings\.sendAs\.create$/;
+
+const SEED: SeedTenant = {
+  customerId: 'C0rollout',
+  domains: ['example.com'],
+  users: [{ primaryEmail: 'admin@example.com', isAdmin: true }, ...USERS.map((primaryEmail) => ({ primaryEmail }))],
+  sendAs: UNDECLARED,
+};
+
+const MANIFEST: Manifest = {
+  version: 1,
+  stack: 'rollout',
+  customerId: 'my_customer',
+  domains: ['example.com'],
+  orgUnits: [],
+  gatewayPolicies: [],
+  users: USERS.map((email) => ({ email })),
+  sendAs: USERS.map((userEmail, i) => ({ userEmail, sendAsEmail: aliasOf(userEmail), displayName: `Team member ${i}` })),
+  ownership: [],
+  acknowledgements: [],
+};
+
+let tenant: CliTenant;
+
+beforeAll(async () => {
+  tenant = await startCliTenant({ seed: SEED });
+});
+
+afterAll(async () => {
+  await tenant.close();
+});
+
+/** Starts `apply` and kills it with SIGKILL once the emulator has received `killAt` creates in all. */
+async function applyAndKill(args: string[], cwd: string, env: NodeJS.ProcessEnv, killAt: number): Promise<CliResult> {
+  const running = spawnCli(args, { cwd, env });
+  let finished = false;
+  void running.result.then(() => (finished = true));
+  while (!finished && callsMatching(tenant.emulator, CREATE) < killAt) {
+    await new Promise((done) => setTimeout(done, 2));
+  }
+  if (!finished) running.child.kill('SIGKILL');
+  return running.result;
+}
+
+test('a rollout killed with SIGKILL at 10 points converges on rerun: nothing duplicated, missing or touched', async () => {
+  const cwd = tenant.freshDir('rollout');
+  const manifest = join(cwd, 'mail-policy.json');
+  writeFileSync(manifest, JSON.stringify(MANIFEST, null, 2));
+  const apply = ['apply', '--manifest', manifest, '--auto-approve'];
+
+  const killedAt: number[] = [];
+  for (const killAt of KILL_AT) {
+    const result = await applyAndKill(apply, cwd, tenant.env, killAt);
+    expect(describeRun(result)).toMatch(/^exit SIGKILL/);
+    killedAt.push(callsMatching(tenant.emulator, CREATE));
+  }
+  // Each kill landed later in the rollout, and before its end.
+  expect(killedAt).toEqual([...killedAt].sort((a, b) => a - b));
+  expect(tenant.emulator.control.snapshot().sendAs?.length).toBeLessThan(USERS.length + UNDECLARED.length);
+
+  const last = await runCli(apply, { cwd, env: tenant.env });
+  expect(describeRun(last)).toMatch(/^exit 0/);
+
+  const sendAs = tenant.emulator.control.snapshot().sendAs ?? [];
+  const keys = sendAs.map((s) => `${s.userEmail} ${s.sendAsEmail.toLowerCase()}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  const expected = [
+    ...USERS.map((u) => `${u} ${aliasOf(u)}`),
+    ...UNDECLARED.map((s) => `${s.userEmail} ${s.sendAsEmail}`),
+  ].sort();
+  expect([...keys].sort()).toEqual(expected);
+  for (const [i, user] of USERS.entries()) {
+    expect(sendAs.find((s) => s.sendAsEmail === aliasOf(user))).toMatchObject({ displayName: `Team member ${i}` });
+  }
+  for (const undeclared of UNDECLARED) {
+    expect(sendAs.find((s) => s.sendAsEmail === undeclared.sendAsEmail)).toMatchObject(undeclared);
+  }
+
+  const plan = await runCli(['plan', '--manifest', manifest, '--detailed-exitcode'], { cwd, env: tenant.env });
+  expect(describeRun(plan)).toMatch(/^exit 0/);
+});
