@@ -20,7 +20,11 @@ let manifest: string;
 
 interface DriftJson {
   mode: string;
-  changes: Array<{ kind: string; subject: string; attributes: Array<{ name: string; before?: unknown; after?: unknown }> }>;
+  changes: Array<{
+    kind: string;
+    subject: string;
+    attributes: Array<{ name: string; before?: unknown; after?: unknown }>;
+  }>;
   indeterminate: Array<{ kind: string; subject: string }>;
 }
 

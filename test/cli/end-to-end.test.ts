@@ -74,7 +74,9 @@ describe('mailpolicy on examples/partner-gateway', () => {
     expect(describeRun(applied)).toMatch(/^exit 0/);
     expect(applied.stderr).toContain('Apply complete: 4 done, 0 failed, 0 pending, 0 skipped');
     const snapshot = tenant.emulator.control.snapshot();
-    expect(snapshot.users).toContainEqual(expect.objectContaining({ primaryEmail: 'user@example.com', orgUnitPath: '/Sales/Partners' }));
+    expect(snapshot.users).toContainEqual(
+      expect.objectContaining({ primaryEmail: 'user@example.com', orgUnitPath: '/Sales/Partners' }),
+    );
     expect(snapshot.sendAs).toEqual([
       expect.objectContaining({
         userEmail: 'user@example.com',
@@ -101,7 +103,10 @@ describe('mailpolicy on examples/partner-gateway', () => {
     const update = await cli('apply', '--manifest', run.manifest, '--auto-approve');
     expect(describeRun(update)).toMatch(/^exit 0/);
     expect(tenant.emulator.control.snapshot().sendAs).toEqual([
-      expect.objectContaining({ sendAsEmail: 'user.name@partnerdomain.com', displayName: 'User Name (Partner, renamed)' }),
+      expect.objectContaining({
+        sendAsEmail: 'user.name@partnerdomain.com',
+        displayName: 'User Name (Partner, renamed)',
+      }),
     ]);
     const after = await cli('plan', '--manifest', run.manifest, '--detailed-exitcode');
     expect(describeRun(after)).toMatch(/^exit 0/);
@@ -134,7 +139,9 @@ describe('mailpolicy on examples/partner-gateway', () => {
     const document = JSON.parse(json.stdout) as { summary: Record<string, number>; changes: unknown[] };
     expect(document.summary).toMatchObject({ create: 3, update: 1, delete: 0 });
     expect(document.changes).toHaveLength(4);
-    const identity = (document.changes as Array<{ kind: string; attributes: unknown[] }>).find((c) => c.kind === 'sendAs');
+    const identity = (document.changes as Array<{ kind: string; attributes: unknown[] }>).find(
+      (c) => c.kind === 'sendAs',
+    );
     expect(identity?.attributes).toContainEqual({ name: 'smtp.password', sensitive: true });
 
     // Apply the saved plan too, so the ledger exists when the canary looks at every written file.

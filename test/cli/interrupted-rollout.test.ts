@@ -15,9 +15,27 @@ const USERS = Array.from({ length: 200 }, (_, i) => `u${String(i).padStart(3, '0
 const aliasOf = (user: string): string => user.replace('@', '.team@');
 /** Identities that exist before the rollout and that the code does not declare. */
 const UNDECLARED = [
-  { userEmail: 'u000@example.com', sendAsEmail: 'old.u000@example.com', displayName: 'Old 0', treatAsAlias: true, verificationStatus: 'accepted' as const },
-  { userEmail: 'u123@example.com', sendAsEmail: 'old.u123@example.com', displayName: 'Old 123', treatAsAlias: true, verificationStatus: 'accepted' as const },
-  { userEmail: 'admin@example.com', sendAsEmail: 'postmaster@example.com', displayName: 'Postmaster', treatAsAlias: true, verificationStatus: 'accepted' as const },
+  {
+    userEmail: 'u000@example.com',
+    sendAsEmail: 'old.u000@example.com',
+    displayName: 'Old 0',
+    treatAsAlias: true,
+    verificationStatus: 'accepted' as const,
+  },
+  {
+    userEmail: 'u123@example.com',
+    sendAsEmail: 'old.u123@example.com',
+    displayName: 'Old 123',
+    treatAsAlias: true,
+    verificationStatus: 'accepted' as const,
+  },
+  {
+    userEmail: 'admin@example.com',
+    sendAsEmail: 'postmaster@example.com',
+    displayName: 'Postmaster',
+    treatAsAlias: true,
+    verificationStatus: 'accepted' as const,
+  },
 ];
 const KILL_AT = [1, 8, 20, 35, 55, 75, 100, 125, 150, 175];
 const CREATE = /^gmail\.users\.settings\.sendAs\.create$/;
@@ -37,7 +55,11 @@ const MANIFEST: Manifest = {
   orgUnits: [],
   gatewayPolicies: [],
   users: USERS.map((email) => ({ email })),
-  sendAs: USERS.map((userEmail, i) => ({ userEmail, sendAsEmail: aliasOf(userEmail), displayName: `Team member ${i}` })),
+  sendAs: USERS.map((userEmail, i) => ({
+    userEmail,
+    sendAsEmail: aliasOf(userEmail),
+    displayName: `Team member ${i}`,
+  })),
   ownership: [],
   acknowledgements: [],
 };

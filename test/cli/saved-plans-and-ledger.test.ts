@@ -101,7 +101,12 @@ describe('least privilege', () => {
     expect(applied.stderr).toContain('Apply refused');
     expect(applied.stderr).toContain('Nothing was changed');
     // The plan printed before the refusal names each write scope the delegation grant lacks.
-    for (const scope of ['admin.directory.orgunit', 'admin.directory.user', 'cloud-identity.policies', 'gmail.settings.sharing']) {
+    for (const scope of [
+      'admin.directory.orgunit',
+      'admin.directory.user',
+      'cloud-identity.policies',
+      'gmail.settings.sharing',
+    ]) {
       expect(applied.stdout).toContain(`https://www.googleapis.com/auth/${scope}`);
     }
     expect(writeCalls(tenant.emulator)).toBe(writesBefore);
@@ -147,7 +152,8 @@ describe('the ledger', () => {
         expect(result.stdout + result.stderr).not.toContain(rotated);
       }
       for (const { file, text } of filesUnder(run.cwd)) {
-        if (text.includes(rotated) || text.includes(smtp.password)) throw new Error(`a password was written to ${file}`);
+        if (text.includes(rotated) || text.includes(smtp.password))
+          throw new Error(`a password was written to ${file}`);
       }
     } finally {
       smtp.accounts['user.name@partnerdomain.com'] = smtp.password;

@@ -8,7 +8,13 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { CLI, collect, describeRun, REPO_ROOT, runCli } from './helpers/cli';
-import { startCliTenant, startPartnerSmtp, synthPartnerGateway, type CliTenant, type PartnerSmtp } from './helpers/tenant';
+import {
+  startCliTenant,
+  startPartnerSmtp,
+  synthPartnerGateway,
+  type CliTenant,
+  type PartnerSmtp,
+} from './helpers/tenant';
 
 interface LocalExec {
   readonly command: string;
@@ -18,7 +24,9 @@ interface LocalExec {
 }
 
 interface TerraformJson {
-  readonly resource?: { readonly null_resource?: Record<string, { provisioner?: Array<{ 'local-exec'?: LocalExec }> }> };
+  readonly resource?: {
+    readonly null_resource?: Record<string, { provisioner?: Array<{ 'local-exec'?: LocalExec }> }>;
+  };
 }
 
 let tenant: CliTenant;
