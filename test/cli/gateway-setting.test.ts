@@ -67,10 +67,13 @@ test('a refused gateway write prints the Admin-console steps, skips its dependan
 
   const applied = await run.cli('apply', '--manifest', run.manifest, '--auto-approve');
   expect(describeRun(applied)).toMatch(/^exit 4/);
-  const output = applied.stdout + applied.stderr;
-  expect(output).toContain('Admin console › Apps › Google Workspace › Gmail › End User Access');
-  expect(output).toContain('/Sales/Partners');
-  expect(output).toMatch(/skipped/);
+  expect(applied.stderr).toContain('Manual step for /Sales/Partners:');
+  expect(applied.stderr).toContain('Open Admin console › Apps › Google Workspace › Gmail › End User Access.');
+  expect(applied.stderr).toContain('select /Sales/Partners');
+  expect(applied.stderr).toMatch(
+    /skipped +\+ sendAs user@example\.com → user\.name@partnerdomain\.com: depends on gatewayPolicy/,
+  );
+  expect(applied.stderr).toContain('Apply incomplete: 2 done, 0 failed, 0 pending, 1 skipped, 1 manual step left.');
   expect(tenant.emulator.control.snapshot().sendAs).toEqual([]);
   expect(tenant.emulator.control.snapshot().policies).toEqual([]);
 
