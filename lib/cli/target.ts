@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
-import { createWorkspaceAdmin, loadServiceAccountKey, type RetryOptions } from '../admin';
+import { createWorkspaceAdmin, loadServiceAccountKey, type RateLimitOptions, type RetryOptions } from '../admin';
 import type { AccessLevel, TargetInfo, WorkspaceAdmin } from '../admin/workspace-admin';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
@@ -28,6 +28,21 @@ export interface TargetOptions {
    * @default - $MAILPOLICY_RETRY_DEADLINE, else the client's default (120 s)
    */
   readonly retryDeadline?: string;
+  /**
+   * Directory API queries per minute the client allows itself, for projects whose quota was raised.
+   * @default - $MAILPOLICY_DIRECTORY_QPM, else Google's default quota (2400)
+   */
+  readonly directoryQpm?: string;
+}
+
+function rateLimitOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RateLimitOptions | undefined {
+  const text = options.directoryQpm ?? env.MAILPOLICY_DIRECTORY_QPM;
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MailPolicyError(ErrorCodes.USAGE, `--directory-qpm: '${text}' (allowed: an integer ≥ 1)`);
+  }
+  return { directoryQueriesPerMinute: value };
 }
 
 function retryOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RetryOptions | undefined {
@@ -87,6 +102,7 @@ export async function connect(
   const kind = targetKind(options, env);
   const customerId = options.customerId ?? 'my_customer';
   const retry = retryOptions(options, env);
+  const rateLimit = rateLimitOptions(options, env);
   if (kind === 'google') {
     const credentials = loadServiceAccountKey(options.credentials, env);
     const adminEmail = requireAdmin(options, env);
@@ -94,7 +110,7 @@ export async function connect(
       kind: 'google',
       description: `Google Workspace (customer ${customerId}, admin ${adminEmail}, service account ${credentials.client_email})`,
     };
-    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry }));
+    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry, rateLimit }));
     return { target, client, close: async () => undefined };
   }
   if (kind === 'emulator') {
@@ -104,7 +120,7 @@ export async function connect(
     const target: TargetInfo = { kind: 'emulator', description: `Workspace emulator at ${url} (not Google)` };
     const endpoint = { rootUrl: `${url}/`, tokenUrl: `${url}/token` };
     const client = memo((access) =>
-      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry }),
+      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry, rateLimit }),
     );
     return { target, client, close: async () => undefined };
   }
@@ -118,7 +134,7 @@ export async function connect(
   };
   const endpoint = { rootUrl: `${emulator.url}/`, tokenUrl: emulator.tokenUrl };
   const client = memo((access) =>
-    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry }),
+    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry, rateLimit }),
   );
   return { target, client, close: () => emulator.close() };
 }
