@@ -10,5 +10,6 @@ module.exports = {
     '^workspace-mail-policy$': '<rootDir>/lib/index.ts',
   },
   maxWorkers: 2,
-  testTimeout: 60000,
+  // A guard against hangs, not a speed limit: some end-to-end tests drive hundreds of API calls on 2 cores.
+  testTimeout: 600000,
 };

@@ -21,8 +21,16 @@ export const TARGET_OPTIONS: OptionTable = {
   },
   'emulator-url': { type: 'string', value: 'URL', help: 'a running `mailpolicy emulator` ($MAILPOLICY_EMULATOR_URL)' },
   customer: { type: 'string', value: 'ID', help: 'customer id (default: my_customer)' },
-  'retry-deadline': { type: 'string', value: 'DURATION', help: 'how long one API call may keep retrying 429/5xx/resets (default 120s; $MAILPOLICY_RETRY_DEADLINE)' },
-  'directory-qpm': { type: 'string', value: 'N', help: "Directory API queries per minute to allow (default 2400, Google's default quota; $MAILPOLICY_DIRECTORY_QPM)" },
+  'retry-deadline': {
+    type: 'string',
+    value: 'DURATION',
+    help: 'how long one API call may keep retrying 429/5xx/resets (default 120s; $MAILPOLICY_RETRY_DEADLINE)',
+  },
+  'directory-qpm': {
+    type: 'string',
+    value: 'N',
+    help: "Directory API queries per minute to allow (default 2400, Google's default quota; $MAILPOLICY_DIRECTORY_QPM)",
+  },
 };
 
 /** Options choosing the stacks to work on. */

@@ -60,3 +60,15 @@ export function hasChanges(plan: Plan): boolean {
 export function isBlocked(plan: Plan): boolean {
   return plan.summary.indeterminate > 0 || plan.summary.blockingFindings > 0;
 }
+
+/**
+ * Why a plan is blocked, one line each: distinct read errors first (a missing scope or grant names itself
+ * there), then the blocking findings.
+ */
+export function blockReasons(plan: Plan): string[] {
+  const reads = [...new Set(plan.indeterminate.map((row) => row.error))].map((error) => `cannot read: ${error}`);
+  const findings = plan.findings
+    .filter((f) => f.level === 'error' || (f.level === 'warning' && !f.acknowledged))
+    .map((f) => `${f.ruleId} ${f.subject}: ${f.message}`);
+  return [...reads, ...findings];
+}

@@ -110,7 +110,9 @@ export async function connect(
       kind: 'google',
       description: `Google Workspace (customer ${customerId}, admin ${adminEmail}, service account ${credentials.client_email})`,
     };
-    const client = memo((access) => createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry, rateLimit }));
+    const client = memo((access) =>
+      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry, rateLimit }),
+    );
     return { target, client, close: async () => undefined };
   }
   if (kind === 'emulator') {

@@ -99,8 +99,8 @@ describe('least privilege', () => {
     const applied = await run.cli('apply', '--manifest', run.manifest, '--auto-approve');
     expect(describeRun(applied)).toMatch(/^exit 1/);
     expect(applied.stderr).toContain('Apply refused');
-    expect(applied.stderr).toContain('Nothing was changed');
-    // The plan printed before the refusal names each write scope the delegation grant lacks.
+    expect(applied.stderr).toContain('nothing was changed');
+    // The refusal itself (and the plan printed before it) names each write scope the delegation grant lacks.
     for (const scope of [
       'admin.directory.orgunit',
       'admin.directory.user',
@@ -108,6 +108,7 @@ describe('least privilege', () => {
       'gmail.settings.sharing',
     ]) {
       expect(applied.stdout).toContain(`https://www.googleapis.com/auth/${scope}`);
+      expect(applied.stderr).toContain(`https://www.googleapis.com/auth/${scope}`);
     }
     expect(writeCalls(tenant.emulator)).toBe(writesBefore);
     expect(tenant.emulator.control.snapshot().sendAs).toEqual([]);

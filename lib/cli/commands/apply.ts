@@ -11,7 +11,7 @@ import { flagOption, helpText, parseCommandArgs, parseDuration, stringOption, ty
 import { loadStacks } from '../app-runner';
 import { STACK_OPTIONS, TARGET_OPTIONS, stackSelection, targetOptions } from '../common-options';
 import { info, type CommandIo } from '../io';
-import { hasChanges, isBlocked, planStack } from '../planning';
+import { blockReasons, hasChanges, isBlocked, planStack } from '../planning';
 import { connect, type Connection } from '../target';
 import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
 
@@ -171,10 +171,8 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
       const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
       io.stdout.write((stacks.length > 1 ? `Stack ${stack.name}\n` : '') + renderText(planned.plan, { color }));
       if (isBlocked(planned.plan)) {
-        info(
-          io,
-          'Apply refused: the plan has unreadable objects or blocking findings (see above). Nothing was changed.',
-        );
+        const reasons = blockReasons(planned.plan).map((line) => `  - ${line}`);
+        info(io, `Apply refused, nothing was changed:\n${reasons.join('\n')}`);
         exit = 1;
         continue;
       }

@@ -38,7 +38,7 @@ export function show(value: unknown): string {
 
 /** `~ displayName: "A" → "B"`, `+ smtp.host: "x"`, `~ smtp.password: (sensitive)`. */
 export function formatAttribute(attr: AttributeChange, action: ChangeAction): string {
-  if (attr.sensitive) return `~ ${attr.name}: (sensitive)`;
+  if (attr.sensitive) return `${action === 'create' ? '+' : '~'} ${attr.name}: (sensitive)`;
   const hasBefore = attr.before !== undefined;
   const hasAfter = attr.after !== undefined;
   if (action === 'delete' || (hasBefore && !hasAfter)) return `- ${attr.name}: ${show(attr.before)}`;
