@@ -1,9 +1,8 @@
 import { isValidDomain, isValidEmail, normaliseEmail } from '../email';
 import type { ValidationIssue } from '../findings';
 import type { Manifest } from '../manifest';
-import type { ValidationRule } from './issue';
 
-import { issueAt } from './issue';
+import { declaredAt, issueAt, laterDuplicates, type ValidationRule } from './issue';
 
 const EMAIL_ALLOWED = 'an address like name@example.com (dot-atom local part of at most 64 characters, a DNS domain)';
 
@@ -88,15 +87,7 @@ export const duplicateUserRule: ValidationRule = {
   description: 'Each user appears once in a manifest.',
   check(manifest: Manifest): ValidationIssue[] {
     const out: ValidationIssue[] = [];
-    const first = new Map<string, number>();
-    manifest.users.forEach((u, i) => {
-      const key = normaliseEmail(u.email);
-      const earlier = first.get(key);
-      if (earlier === undefined) {
-        first.set(key, i);
-        return;
-      }
-      const other = manifest.users[earlier];
+    for (const { item: u, index: i, first } of laterDuplicates(manifest.users, (user) => normaliseEmail(user.email))) {
       out.push(
         issueAt(
           'MPV-USER-DUPLICATE',
@@ -104,10 +95,10 @@ export const duplicateUserRule: ValidationRule = {
           'email',
           u.email,
           'each user once per stack (reuse the IUser returned by User.fromEmail)',
-          `user declared twice; also at ${other.constructPath ?? `$.users[${earlier}]`}`,
+          `user declared twice; also at ${declaredAt(manifest.users[first], `$.users[${first}]`)}`,
         ),
       );
-    });
+    }
     return out;
   },
 };

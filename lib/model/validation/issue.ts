@@ -38,3 +38,24 @@ export function issueAt(
     message,
   };
 }
+
+/** Each entry whose key an earlier entry already has, with its index and the index of that first entry. */
+export function laterDuplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): Array<{ readonly item: T; readonly index: number; readonly first: number }> {
+  const first = new Map<string, number>();
+  const out: Array<{ item: T; index: number; first: number }> = [];
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, index);
+    else out.push({ item, index, first: earlier });
+  });
+  return out;
+}
+
+/** Where an entry was declared, for messages: its construct path, else its JSON path. */
+export function declaredAt(entry: { readonly constructPath?: string }, jsonPath: string): string {
+  return entry.constructPath ?? jsonPath;
+}

@@ -8,9 +8,8 @@ import {
   orgUnitDepth,
   orgUnitKey,
 } from '../org-unit-path';
-import type { ValidationRule } from './issue';
 
-import { issueAt } from './issue';
+import { declaredAt, issueAt, laterDuplicates, type ValidationRule } from './issue';
 
 const NAME_ALLOWED = `1–${MAX_OU_NAME_LENGTH} characters, no '/', not only spaces`;
 const PATH_ALLOWED = `an absolute path like /Sales/Partners: '/' then names of ${NAME_ALLOWED}, separated by '/'`;
@@ -115,15 +114,8 @@ export const duplicateOrgUnitRule: ValidationRule = {
   description: 'No two OUs with the same path, compared case-insensitively.',
   check(manifest: Manifest): ValidationIssue[] {
     const out: ValidationIssue[] = [];
-    const first = new Map<string, number>();
-    manifest.orgUnits.forEach((ou, i) => {
-      const key = orgUnitKey(ou.path);
-      const earlier = first.get(key);
-      if (earlier === undefined) {
-        first.set(key, i);
-        return;
-      }
-      const other = manifest.orgUnits[earlier];
+    for (const { item: ou, index: i, first } of laterDuplicates(manifest.orgUnits, (unit) => orgUnitKey(unit.path))) {
+      const other = manifest.orgUnits[first];
       out.push(
         issueAt(
           'MPV-OU-DUPLICATE',
@@ -131,10 +123,10 @@ export const duplicateOrgUnitRule: ValidationRule = {
           'name',
           ou.name,
           'a name unique among its siblings, compared case-insensitively',
-          `OU ${JSON.stringify(ou.path)} clashes with ${JSON.stringify(other.path)} declared at ${other.constructPath ?? `$.orgUnits[${earlier}]`}`,
+          `OU ${JSON.stringify(ou.path)} clashes with ${JSON.stringify(other.path)} declared at ${declaredAt(other, `$.orgUnits[${first}]`)}`,
         ),
       );
-    });
+    }
     return out;
   },
 };

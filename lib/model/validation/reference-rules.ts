@@ -2,9 +2,8 @@ import { isFingerprint, parseSecretRef } from '../secret-ref';
 import type { ValidationIssue } from '../findings';
 import type { Manifest, SecretRef } from '../manifest';
 import { orgUnitKey } from '../org-unit-path';
-import type { ValidationRule } from './issue';
 
-import { issueAt } from './issue';
+import { declaredAt, issueAt, laterDuplicates, type ValidationRule } from './issue';
 import { declaredOrgUnitKeys } from './org-unit-rules';
 
 /** Why a secret reference is unusable, or undefined when it is fine. */
@@ -61,14 +60,8 @@ export const duplicateGatewayPolicyRule: ValidationRule = {
   description: 'At most one OutboundGatewayPolicy per OU.',
   check(manifest: Manifest): ValidationIssue[] {
     const out: ValidationIssue[] = [];
-    const first = new Map<string, number>();
-    manifest.gatewayPolicies.forEach((p, i) => {
-      const key = orgUnitKey(p.orgUnitPath);
-      const earlier = first.get(key);
-      if (earlier === undefined) {
-        first.set(key, i);
-        return;
-      }
+    const duplicates = laterDuplicates(manifest.gatewayPolicies, (policy) => orgUnitKey(policy.orgUnitPath));
+    for (const { item: p, index: i, first } of duplicates) {
       out.push(
         issueAt(
           'MPV-GATEWAY-DUPLICATE',
@@ -76,10 +69,10 @@ export const duplicateGatewayPolicyRule: ValidationRule = {
           'orgUnitPath',
           p.orgUnitPath,
           'one OutboundGatewayPolicy per OU',
-          `this OU already has a gateway policy at ${manifest.gatewayPolicies[earlier].constructPath ?? `$.gatewayPolicies[${earlier}]`}`,
+          `this OU already has a gateway policy at ${declaredAt(manifest.gatewayPolicies[first], `$.gatewayPolicies[${first}]`)}`,
         ),
       );
-    });
+    }
     return out;
   },
 };

@@ -2,9 +2,8 @@ import { effectiveGateway } from '../effective-gateway';
 import { isInDomains, isValidEmail, normaliseEmail } from '../email';
 import type { ValidationIssue } from '../findings';
 import type { Manifest } from '../manifest';
-import type { ValidationRule } from './issue';
 
-import { issueAt } from './issue';
+import { declaredAt, issueAt, laterDuplicates, type ValidationRule } from './issue';
 import { secretRefProblem } from './reference-rules';
 import { isValidPort, isValidSmtpHost } from './smtp-host';
 
@@ -106,14 +105,11 @@ export const duplicateSendAsRule: ValidationRule = {
   description: 'No two send-as identities for the same user and address.',
   check(manifest: Manifest): ValidationIssue[] {
     const out: ValidationIssue[] = [];
-    const first = new Map<string, number>();
-    manifest.sendAs.forEach((s, i) => {
-      const key = `${normaliseEmail(s.userEmail)}\n${normaliseEmail(s.sendAsEmail)}`;
-      const earlier = first.get(key);
-      if (earlier === undefined) {
-        first.set(key, i);
-        return;
-      }
+    const duplicates = laterDuplicates(
+      manifest.sendAs,
+      (s) => `${normaliseEmail(s.userEmail)}\n${normaliseEmail(s.sendAsEmail)}`,
+    );
+    for (const { item: s, index: i, first } of duplicates) {
       out.push(
         issueAt(
           'MPV-SENDAS-DUPLICATE',
@@ -121,10 +117,10 @@ export const duplicateSendAsRule: ValidationRule = {
           'sendAsEmail',
           s.sendAsEmail,
           'each address once per user',
-          `${s.userEmail} already has this send-as address at ${manifest.sendAs[earlier].constructPath ?? `$.sendAs[${earlier}]`}`,
+          `${s.userEmail} already has this send-as address at ${declaredAt(manifest.sendAs[first], `$.sendAs[${first}]`)}`,
         ),
       );
-    });
+    }
     return out;
   },
 };
