@@ -47,14 +47,26 @@ describe('applyPlan ordering', () => {
     admin.addUser('alice@example.com');
     const plan = planOf([
       // Listed in the worst possible order on purpose: only dependsOn decides.
-      sendAsChange('alice@example.com', 'alice@partner.com', 'create', { smtp: smtp('RELAY_PASSWORD'), isDefault: true }, {
-        dependsOn: ['gatewayPolicy:/sales/partners', 'userPlacement:alice@example.com'],
-      }),
+      sendAsChange(
+        'alice@example.com',
+        'alice@partner.com',
+        'create',
+        { smtp: smtp('RELAY_PASSWORD'), isDefault: true },
+        {
+          dependsOn: ['gatewayPolicy:/sales/partners', 'userPlacement:alice@example.com'],
+        },
+      ),
       {
-        ...sendAsChange('alice@example.com', 'alice@partner.com', 'update', { smtp: smtp('RELAY_PASSWORD'), isDefault: true }, {
-          dependsOn: ['sendAs:alice@example.com/alice@partner.com'],
-          attributes: [{ name: 'isDefault', before: false, after: true }],
-        }),
+        ...sendAsChange(
+          'alice@example.com',
+          'alice@partner.com',
+          'update',
+          { smtp: smtp('RELAY_PASSWORD'), isDefault: true },
+          {
+            dependsOn: ['sendAs:alice@example.com/alice@partner.com'],
+            attributes: [{ name: 'isDefault', before: false, after: true }],
+          },
+        ),
         id: 'sendAs:alice@example.com/alice@partner.com#isDefault',
       },
       placementChange('alice@example.com', '/Sales/Partners', { dependsOn: ['orgUnit:/sales/partners'] }),
@@ -88,7 +100,9 @@ describe('applyPlan ordering', () => {
     const changes = [];
     for (let i = 0; i < 60; i++) {
       admin.addUser(`user${i}@example.com`);
-      changes.push(sendAsChange(`user${i}@example.com`, `user${i}@partner.com`, 'create', { displayName: `User ${i}` }));
+      changes.push(
+        sendAsChange(`user${i}@example.com`, `user${i}@partner.com`, 'create', { displayName: `User ${i}` }),
+      );
     }
 
     const result = await applyPlan(planOf(changes), options(admin, { concurrency: 4 }));
@@ -151,7 +165,10 @@ describe('applyPlan ordering', () => {
     const result = await applyPlan(plan, options(admin));
 
     expect(result.done.map((c) => c.id)).toEqual(['orgUnit:/c']);
-    expect(result.skipped.map((s) => s.reason)).toEqual(['its dependencies form a cycle', 'its dependencies form a cycle']);
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      'its dependencies form a cycle',
+      'its dependencies form a cycle',
+    ]);
   });
 });
 
@@ -161,7 +178,10 @@ describe('applyPlan convergence', () => {
     admin.addUser('erin@example.com');
     admin.addSendAs('erin@example.com', { sendAsEmail: 'erin@partner.com', displayName: 'Old name' });
     const plan = planOf([
-      sendAsChange('erin@example.com', 'erin@partner.com', 'create', { displayName: 'Erin', smtp: smtp('RELAY_PASSWORD') }),
+      sendAsChange('erin@example.com', 'erin@partner.com', 'create', {
+        displayName: 'Erin',
+        smtp: smtp('RELAY_PASSWORD'),
+      }),
     ]);
     const { events, onEvent } = recorder();
 
@@ -198,17 +218,29 @@ describe('applyPlan convergence', () => {
       orgUnitChange('/Partners'),
       policyChange('/Partners', true, 'create', { dependsOn: ['orgUnit:/partners'] }),
       placementChange('gina@example.com', '/Partners', { dependsOn: ['orgUnit:/partners'] }),
-      sendAsChange('gina@example.com', 'gina@partner.com', 'create', { displayName: 'Gina' }, {
-        dependsOn: ['gatewayPolicy:/partners', 'userPlacement:gina@example.com'],
-      }),
+      sendAsChange(
+        'gina@example.com',
+        'gina@partner.com',
+        'create',
+        { displayName: 'Gina' },
+        {
+          dependsOn: ['gatewayPolicy:/partners', 'userPlacement:gina@example.com'],
+        },
+      ),
     ]);
     await applyPlan(plan, options(admin));
-    const before = JSON.stringify([admin.orgUnitPaths(), admin.identities('gina@example.com'), admin.policyOf('/Partners')]);
+    const before = JSON.stringify([
+      admin.orgUnitPaths(),
+      admin.identities('gina@example.com'),
+      admin.policyOf('/Partners'),
+    ]);
 
     const second = await applyPlan(plan, options(admin));
 
     expect(applyExitCode(second)).toBe(0);
-    expect(JSON.stringify([admin.orgUnitPaths(), admin.identities('gina@example.com'), admin.policyOf('/Partners')])).toBe(before);
+    expect(
+      JSON.stringify([admin.orgUnitPaths(), admin.identities('gina@example.com'), admin.policyOf('/Partners')]),
+    ).toBe(before);
     expect(admin.stats().calls.patchSendAs ?? 0).toBe(0);
   });
 
@@ -216,16 +248,25 @@ describe('applyPlan convergence', () => {
     let aborted = 0;
     for (let stopAfter = 1; stopAfter <= 21; stopAfter += 2) {
       const admin = new FakeWorkspaceAdmin();
-      const changes = [orgUnitChange('/Partners'), policyChange('/Partners', true, 'create', { dependsOn: ['orgUnit:/partners'] })];
+      const changes = [
+        orgUnitChange('/Partners'),
+        policyChange('/Partners', true, 'create', { dependsOn: ['orgUnit:/partners'] }),
+      ];
       for (let i = 0; i < 6; i++) {
         admin.addUser(`u${i}@example.com`);
         admin.addSendAs(`u${i}@example.com`, { sendAsEmail: `mine${i}@other.com` });
         changes.push(placementChange(`u${i}@example.com`, '/Partners', { dependsOn: ['orgUnit:/partners'] }));
         for (const n of [1, 2]) {
           changes.push(
-            sendAsChange(`u${i}@example.com`, `u${i}.${n}@partner.com`, 'create', { smtp: smtp('RELAY_PASSWORD') }, {
-              dependsOn: ['gatewayPolicy:/partners', `userPlacement:u${i}@example.com`],
-            }),
+            sendAsChange(
+              `u${i}@example.com`,
+              `u${i}.${n}@partner.com`,
+              'create',
+              { smtp: smtp('RELAY_PASSWORD') },
+              {
+                dependsOn: ['gatewayPolicy:/partners', `userPlacement:u${i}@example.com`],
+              },
+            ),
           );
         }
       }
@@ -245,9 +286,12 @@ describe('applyPlan convergence', () => {
       aborted += first.aborted ? 1 : 0;
       expect(applyExitCode(second)).toBe(0);
       for (let i = 0; i < 6; i++) {
-        expect(admin.identities(`u${i}@example.com`).map((s) => s.sendAsEmail).sort()).toEqual(
-          [`mine${i}@other.com`, `u${i}.1@partner.com`, `u${i}.2@partner.com`, `u${i}@example.com`].sort(),
-        );
+        expect(
+          admin
+            .identities(`u${i}@example.com`)
+            .map((s) => s.sendAsEmail)
+            .sort(),
+        ).toEqual([`mine${i}@other.com`, `u${i}.1@partner.com`, `u${i}.2@partner.com`, `u${i}@example.com`].sort());
       }
       expect(admin.orgUnitPaths()).toEqual(['/', '/Partners']);
     }
@@ -283,7 +327,13 @@ describe('applyPlan and eventual consistency', () => {
     const result = await applyPlan(
       planOf([
         sendAsChange('ivy@example.com', 'ivy@partner.com', 'create', { smtp: smtp('RELAY_PASSWORD') }),
-        sendAsChange('ivy@example.com', 'old@partner.com', 'delete', {}, { dependsOn: ['sendAs:ivy@example.com/ivy@partner.com'] }),
+        sendAsChange(
+          'ivy@example.com',
+          'old@partner.com',
+          'delete',
+          {},
+          { dependsOn: ['sendAs:ivy@example.com/ivy@partner.com'] },
+        ),
       ]),
       options(admin, { now: clock.now, sleep: clock.sleep, propagationTimeoutMs: 15 * 60_000 }),
     );
@@ -310,7 +360,9 @@ describe('applyPlan and eventual consistency', () => {
 describe('applyPlan and manual steps', () => {
   const manualPlan = () =>
     planOf([
-      policyChange('/Partners', true, 'manual', { manualSteps: ['Go to Apps > Google Workspace > Gmail > End User Access.'] }),
+      policyChange('/Partners', true, 'manual', {
+        manualSteps: ['Go to Apps > Google Workspace > Gmail > End User Access.'],
+      }),
       sendAsChange('jo@example.com', 'jo@partner.com', 'create', {}, { dependsOn: ['gatewayPolicy:/partners'] }),
     ]);
 
@@ -322,7 +374,12 @@ describe('applyPlan and manual steps', () => {
 
     const result = await applyPlan(manualPlan(), options(admin, { onEvent }));
 
-    expect(events).toContainEqual(expect.objectContaining({ type: 'manual-step', steps: ['Go to Apps > Google Workspace > Gmail > End User Access.'] }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'manual-step',
+        steps: ['Go to Apps > Google Workspace > Gmail > End User Access.'],
+      }),
+    );
     expect(result.manual.map((c) => c.id)).toEqual(['gatewayPolicy:/partners']);
     expect(result.skipped[0].reason).toMatch(/manual step not confirmed/);
     expect(applyExitCode(result)).toBe(4);
@@ -340,7 +397,10 @@ describe('applyPlan and manual steps', () => {
       if (++polls === 3) admin.setPolicyByHand('/Partners', true);
     };
 
-    const result = await applyPlan(manualPlan(), options(admin, { now: clock.now, sleep, waitForManualMs: 10 * 60_000, pollIntervalMs: 30_000 }));
+    const result = await applyPlan(
+      manualPlan(),
+      options(admin, { now: clock.now, sleep, waitForManualMs: 10 * 60_000, pollIntervalMs: 30_000 }),
+    );
 
     expect(result.done.map((c) => c.id)).toEqual(['gatewayPolicy:/partners', 'sendAs:jo@example.com/jo@partner.com']);
     expect(applyExitCode(result)).toBe(0);
@@ -398,14 +458,22 @@ describe('applyPlan secrets and the ledger', () => {
     const create = sendAsChange('lee@example.com', 'lee@partner.com', 'create', { smtp: smtp('RELAY_PASSWORD') });
     await applyPlan(planOf([create]), options(admin));
 
-    const rotate = sendAsChange('lee@example.com', 'lee@partner.com', 'update', { smtp: smtp('RELAY_PASSWORD') }, {
-      attributes: [{ name: 'smtp.password', sensitive: true }],
-    });
+    const rotate = sendAsChange(
+      'lee@example.com',
+      'lee@partner.com',
+      'update',
+      { smtp: smtp('RELAY_PASSWORD') },
+      {
+        attributes: [{ name: 'smtp.password', sensitive: true }],
+      },
+    );
     await applyPlan(planOf([rotate]), options(admin, { env: { RELAY_PASSWORD: 'rotated-secret' } }));
 
     expect(admin.credentialsOf('lee@example.com', 'lee@partner.com')?.password).toBe('rotated-secret');
     const key = ledgerKey('lee@example.com', 'lee@partner.com');
-    expect(new LedgerStore({ cwd: dir }).load().identities[key].passwordFingerprint).toBe(fingerprintSecret('rotated-secret', KEY));
+    expect(new LedgerStore({ cwd: dir }).load().identities[key].passwordFingerprint).toBe(
+      fingerprintSecret('rotated-secret', KEY),
+    );
 
     await applyPlan(planOf([sendAsChange('lee@example.com', 'lee@partner.com', 'delete')]), options(admin));
     expect(new LedgerStore({ cwd: dir }).load().identities[key]).toBeUndefined();
@@ -415,9 +483,15 @@ describe('applyPlan secrets and the ledger', () => {
     const admin = new FakeWorkspaceAdmin();
     admin.addUser('max@example.com');
     admin.addSendAs('max@example.com', { sendAsEmail: 'max@partner.com', displayName: 'Old' });
-    const change = sendAsChange('max@example.com', 'max@partner.com', 'update', { displayName: 'Max', smtp: smtp('UNSET') }, {
-      attributes: [{ name: 'displayName', before: 'Old', after: 'Max' }],
-    });
+    const change = sendAsChange(
+      'max@example.com',
+      'max@partner.com',
+      'update',
+      { displayName: 'Max', smtp: smtp('UNSET') },
+      {
+        attributes: [{ name: 'displayName', before: 'Old', after: 'Max' }],
+      },
+    );
     const result = await applyPlan(planOf([change]), options(admin));
     expect(result.done).toHaveLength(1);
     expect(admin.identities('max@example.com')[1].displayName).toBe('Max');
@@ -431,7 +505,9 @@ describe('applyPlan secrets and the ledger', () => {
       options(admin),
     );
     expect(result.failed[0].error).toMatchObject({ code: 'MP1100' });
-    expect(result.failed[0].error.message).toMatch(/env:MISSING_PASSWORD.*environment variable MISSING_PASSWORD is not set/);
+    expect(result.failed[0].error.message).toMatch(
+      /env:MISSING_PASSWORD.*environment variable MISSING_PASSWORD is not set/,
+    );
     expect(admin.methodsCalled()).not.toContain('createSendAs');
   });
 
@@ -440,7 +516,10 @@ describe('applyPlan secrets and the ledger', () => {
     admin.addUser('ola@example.com');
     writeFileSync(join(dir, 'ledger.json'), '{"version":1,"identities":{"a/b":{"passwordFingerprint":"plain"}}}');
     await expect(
-      applyPlan(planOf([orgUnitChange('/X')]), options(admin, { ledger: new LedgerStore({ cwd: dir, path: 'ledger.json' }) })),
+      applyPlan(
+        planOf([orgUnitChange('/X')]),
+        options(admin, { ledger: new LedgerStore({ cwd: dir, path: 'ledger.json' }) }),
+      ),
     ).rejects.toThrow(/\[?MP3002\]?|ledger .*ledger\.json does not match the ledger format/);
     expect(admin.calls).toHaveLength(0);
   });

@@ -31,7 +31,8 @@ describe('LedgerStore', () => {
     const store = new LedgerStore({ cwd: dir, path: 'l.json' });
     store.load();
     const writes = [];
-    for (let i = 0; i < 200; i++) writes.push(store.recordCredentials(`u${i}@example.com`, `a${i}@p.com`, entry(`pw${i}`)));
+    for (let i = 0; i < 200; i++)
+      writes.push(store.recordCredentials(`u${i}@example.com`, `a${i}@p.com`, entry(`pw${i}`)));
     await Promise.all(writes);
     await store.removeIdentity('u7@example.com', 'a7@p.com');
     await store.markPolicyWritesRefused();
@@ -52,15 +53,24 @@ describe('LedgerStore', () => {
   test('fails on a ledger holding something other than a fingerprint', () => {
     writeFileSync(
       join(dir, 'l.json'),
-      JSON.stringify({ version: 1, identities: { 'a/b': { passwordFingerprint: 'hunter2', usernameFingerprint: 'x', endpoint: 'e' } } }),
+      JSON.stringify({
+        version: 1,
+        identities: { 'a/b': { passwordFingerprint: 'hunter2', usernameFingerprint: 'x', endpoint: 'e' } },
+      }),
     );
-    expect(() => new LedgerStore(join(dir, 'l.json')).load()).toThrow(/identities\.a\/b\.passwordFingerprint must be a keyed fingerprint/);
+    expect(() => new LedgerStore(join(dir, 'l.json')).load()).toThrow(
+      /identities\.a\/b\.passwordFingerprint must be a keyed fingerprint/,
+    );
   });
 
   test('fails to record anything that is not a fingerprint', async () => {
     const store = new LedgerStore({ cwd: dir });
     await expect(
-      store.recordCredentials('a@example.com', 'b@p.com', { passwordFingerprint: 'plain-secret', usernameFingerprint: 'x', endpoint: 'e' }),
+      store.recordCredentials('a@example.com', 'b@p.com', {
+        passwordFingerprint: 'plain-secret',
+        usernameFingerprint: 'x',
+        endpoint: 'e',
+      }),
     ).rejects.toMatchObject({ code: 'MP3002' });
   });
 });

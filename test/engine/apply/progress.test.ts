@@ -24,7 +24,11 @@ describe('progress reporting', () => {
     reporter.onEvent({ type: 'waiting', change: alias, reason: 'gateway setting not in effect yet', elapsedMs: 0 });
     reporter.onEvent({ type: 'waiting', change: alias, reason: 'gateway setting not in effect yet', elapsedMs: 5000 });
     reporter.onEvent({ type: 'change-pending', change: alias, reason: 'run apply again later' });
-    reporter.onEvent({ type: 'change-failed', change: broken, error: new MailPolicyError('MP1100', 'env:X does not resolve') });
+    reporter.onEvent({
+      type: 'change-failed',
+      change: broken,
+      error: new MailPolicyError('MP1100', 'env:X does not resolve'),
+    });
     reporter.stop();
     expect(text().split('\n')).toEqual([
       'Applying 3 changes…',
@@ -38,7 +42,13 @@ describe('progress reporting', () => {
 
   test('draws a bar on a terminal and still logs failures', () => {
     const { stream, text } = capture();
-    const tty = Object.assign(stream, { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const tty = Object.assign(stream, {
+      isTTY: true,
+      columns: 80,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
     const reporter = createProgressReporter(tty, undefined);
     reporter.onEvent({ type: 'started', total: 2 });
     reporter.onEvent({ type: 'change-done', change: ou });
@@ -80,7 +90,17 @@ describe('progress reporting', () => {
   });
 
   test('the summary of a complete run is one line plus the call count', () => {
-    const result: ApplyResult = { done: [ou], failed: [], pending: [], skipped: [], manual: [], calls: {}, aborted: false };
-    expect(formatApplySummary(result)).toBe('Apply complete: 1 done, 0 failed, 0 pending, 0 skipped, 0 manual steps left.\n');
+    const result: ApplyResult = {
+      done: [ou],
+      failed: [],
+      pending: [],
+      skipped: [],
+      manual: [],
+      calls: {},
+      aborted: false,
+    };
+    expect(formatApplySummary(result)).toBe(
+      'Apply complete: 1 done, 0 failed, 0 pending, 0 skipped, 0 manual steps left.\n',
+    );
   });
 });

@@ -17,7 +17,13 @@ import type { FingerprintKey } from '../../../../lib/model/secret-ref';
  */
 export function rolloutManifest(count: number, smtp: { host: string; port: number }, smtpEvery = 1): Manifest {
   const manifest = emptyManifest('rollout', ['example.com']);
-  manifest.orgUnits.push({ path: '/Partners', name: 'Partners', parentPath: '/', managed: true, description: 'partner gateways' });
+  manifest.orgUnits.push({
+    path: '/Partners',
+    name: 'Partners',
+    parentPath: '/',
+    managed: true,
+    description: 'partner gateways',
+  });
   manifest.gatewayPolicies.push({ orgUnitPath: '/Partners', allowPerUserOutboundGateways: true });
   for (let i = 0; i < count; i++) {
     manifest.users.push({ email: `u${i}@example.com`, orgUnitPath: '/Partners' });
@@ -28,7 +34,13 @@ export function rolloutManifest(count: number, smtp: { host: string; port: numbe
       treatAsAlias: false,
       ...(i % smtpEvery === 0
         ? {
-            smtp: { host: smtp.host, port: smtp.port, securityMode: 'starttls' as const, username: 'relay', password: { ref: 'env:RELAY_PASSWORD' } },
+            smtp: {
+              host: smtp.host,
+              port: smtp.port,
+              securityMode: 'starttls' as const,
+              username: 'relay',
+              password: { ref: 'env:RELAY_PASSWORD' },
+            },
           }
         : {}),
     });
@@ -41,7 +53,8 @@ export function rolloutSeed(count: number, customerId: string): SeedTenant {
   const users = [{ primaryEmail: 'admin@example.com', orgUnitPath: '/', isAdmin: true }];
   for (let i = 0; i < count; i++) users.push({ primaryEmail: `u${i}@example.com`, orgUnitPath: '/', isAdmin: false });
   const sendAs = [];
-  for (let i = 0; i < count; i += 25) sendAs.push({ userEmail: `u${i}@example.com`, sendAsEmail: `own${i}@example.com`, displayName: 'kept' });
+  for (let i = 0; i < count; i += 25)
+    sendAs.push({ userEmail: `u${i}@example.com`, sendAsEmail: `own${i}@example.com`, displayName: 'kept' });
   return { customerId, domains: ['example.com'], orgUnits: [], users, policies: [], sendAs };
 }
 

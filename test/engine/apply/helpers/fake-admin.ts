@@ -60,7 +60,10 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
 
   public addUser(email: string, orgUnitPath = '/'): void {
     this.users.set(email.toLowerCase(), { primaryEmail: email, orgUnitPath });
-    this.sendAs.set(email.toLowerCase(), new Map([[email.toLowerCase(), { record: { sendAsEmail: email, isPrimary: true, isDefault: true } }]]));
+    this.sendAs.set(
+      email.toLowerCase(),
+      new Map([[email.toLowerCase(), { record: { sendAsEmail: email, isPrimary: true, isDefault: true } }]]),
+    );
   }
 
   public addOrgUnit(path: string, description?: string): OrgUnitRecord {
@@ -103,7 +106,12 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
     const ou = this.orgUnits.get(orgUnitPath.toLowerCase());
     if (!ou) throw new Error(`no OU ${orgUnitPath}`);
     const name = `policies/p${this.nextId++}`;
-    this.policies.set(name, { name, orgUnitId: ou.orgUnitId, allowUsersToUseExternalSmtpServers: allow, type: 'ADMIN' });
+    this.policies.set(name, {
+      name,
+      orgUnitId: ou.orgUnitId,
+      allowUsersToUseExternalSmtpServers: allow,
+      type: 'ADMIN',
+    });
   }
 
   public user(email: string): UserRecord | undefined {
@@ -120,9 +128,14 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
     return this.call('listOrgUnits', [], undefined, () => [...this.orgUnits.values()]);
   }
 
-  public createOrgUnit(input: { name: string; parentOrgUnitPath: string; description?: string }): Promise<OrgUnitRecord> {
+  public createOrgUnit(input: {
+    name: string;
+    parentOrgUnitPath: string;
+    description?: string;
+  }): Promise<OrgUnitRecord> {
     return this.call('createOrgUnit', [input], undefined, () => {
-      if (!this.orgUnits.has(input.parentOrgUnitPath.toLowerCase())) this.fail('notFound', `parent ${input.parentOrgUnitPath}`);
+      if (!this.orgUnits.has(input.parentOrgUnitPath.toLowerCase()))
+        this.fail('notFound', `parent ${input.parentOrgUnitPath}`);
       const path = input.parentOrgUnitPath === '/' ? `/${input.name}` : `${input.parentOrgUnitPath}/${input.name}`;
       if (this.orgUnits.has(path.toLowerCase())) this.fail('alreadyExists', `OU ${path}`);
       return this.addOrgUnit(path, input.description);
@@ -139,7 +152,13 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
       const parent = patch.parentOrgUnitPath ?? ou.parentOrgUnitPath ?? '/';
       const name = patch.name ?? ou.name;
       const path = parent === '/' ? `/${name}` : `${parent}/${name}`;
-      const next: OrgUnitRecord = { ...ou, name, parentOrgUnitPath: parent, orgUnitPath: path, description: patch.description ?? ou.description };
+      const next: OrgUnitRecord = {
+        ...ou,
+        name,
+        parentOrgUnitPath: parent,
+        orgUnitPath: path,
+        description: patch.description ?? ou.description,
+      };
       this.orgUnits.delete(orgUnitPath.toLowerCase());
       this.orgUnits.set(path.toLowerCase(), next);
       return next;
@@ -156,10 +175,15 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
     return this.call('listGatewayPolicies', [], undefined, () => [...this.policies.values()]);
   }
 
-  public setGatewayPolicy(orgUnitId: string, allow: boolean, existingPolicyName?: string): Promise<GatewayPolicyRecord> {
+  public setGatewayPolicy(
+    orgUnitId: string,
+    allow: boolean,
+    existingPolicyName?: string,
+  ): Promise<GatewayPolicyRecord> {
     return this.call('setGatewayPolicy', [orgUnitId, allow, existingPolicyName], undefined, () => {
       if (this.policyWritesRefused) this.fail('policyWriteRefused', 'setting is not mutable');
-      if (![...this.orgUnits.values()].some((ou) => ou.orgUnitId === orgUnitId)) this.fail('notFound', `OU id ${orgUnitId}`);
+      if (![...this.orgUnits.values()].some((ou) => ou.orgUnitId === orgUnitId))
+        this.fail('notFound', `OU id ${orgUnitId}`);
       const existing = [...this.policies.values()].find((p) => p.orgUnitId === orgUnitId);
       const name = existing?.name ?? `policies/p${this.nextId++}`;
       const record: GatewayPolicyRecord = { name, orgUnitId, allowUsersToUseExternalSmtpServers: allow, type: 'ADMIN' };
@@ -200,14 +224,20 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
   }
 
   public getSendAs(userEmail: string, sendAsEmail: string): Promise<SendAsRecord | undefined> {
-    return this.call('getSendAs', [userEmail, sendAsEmail], userEmail, () => this.mailbox(userEmail).get(sendAsEmail.toLowerCase())?.record);
+    return this.call(
+      'getSendAs',
+      [userEmail, sendAsEmail],
+      userEmail,
+      () => this.mailbox(userEmail).get(sendAsEmail.toLowerCase())?.record,
+    );
   }
 
   public createSendAs(userEmail: string, input: SendAsInput): Promise<SendAsRecord> {
     return this.call('createSendAs', [userEmail, redact(input)], userEmail, () => {
       const box = this.mailbox(userEmail);
       if (box.has(input.sendAsEmail.toLowerCase())) this.fail('alreadyExists', `send-as ${input.sendAsEmail}`);
-      if (input.smtpMsa && this.refuseSmtp(userEmail)) this.fail('failedPrecondition', 'per-user outbound gateways are not allowed');
+      if (input.smtpMsa && this.refuseSmtp(userEmail))
+        this.fail('failedPrecondition', 'per-user outbound gateways are not allowed');
       const stored = store(input);
       box.set(input.sendAsEmail.toLowerCase(), stored);
       if (input.isDefault) this.makeDefault(userEmail, input.sendAsEmail);
@@ -219,7 +249,8 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
     return this.call('patchSendAs', [userEmail, sendAsEmail, redact(input)], userEmail, () => {
       const existing = this.mailbox(userEmail).get(sendAsEmail.toLowerCase());
       if (!existing) return this.fail('notFound', `send-as ${sendAsEmail}`);
-      if (input.smtpMsa && this.refuseSmtp(userEmail)) this.fail('failedPrecondition', 'per-user outbound gateways are not allowed');
+      if (input.smtpMsa && this.refuseSmtp(userEmail))
+        this.fail('failedPrecondition', 'per-user outbound gateways are not allowed');
       const merged = store({ ...existing.record, ...input, sendAsEmail: existing.record.sendAsEmail } as SendAsInput);
       if (!input.smtpMsa) {
         merged.username = existing.username;
@@ -256,7 +287,10 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
 
   private makeDefault(userEmail: string, sendAsEmail: string): void {
     for (const stored of this.mailbox(userEmail).values()) {
-      stored.record = { ...stored.record, isDefault: stored.record.sendAsEmail.toLowerCase() === sendAsEmail.toLowerCase() };
+      stored.record = {
+        ...stored.record,
+        isDefault: stored.record.sendAsEmail.toLowerCase() === sendAsEmail.toLowerCase(),
+      };
     }
   }
 

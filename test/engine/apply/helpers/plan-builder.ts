@@ -10,7 +10,11 @@ function change(partial: Omit<Change, 'attributes' | 'dependsOn' | 'security'> &
   return { attributes: [], dependsOn: [], security: [], ...partial };
 }
 
-export function orgUnitChange(path: string, action: ChangeAction = 'create', extra: Extra & { description?: string; movedFrom?: string } = {}): Change {
+export function orgUnitChange(
+  path: string,
+  action: ChangeAction = 'create',
+  extra: Extra & { description?: string; movedFrom?: string } = {},
+): Change {
   const { description, movedFrom, ...rest } = extra;
   const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
   return change({
@@ -27,7 +31,12 @@ export function orgUnitChange(path: string, action: ChangeAction = 'create', ext
   });
 }
 
-export function policyChange(path: string, allow: boolean | 'inherit', action: ChangeAction = 'create', extra: Extra = {}): Change {
+export function policyChange(
+  path: string,
+  allow: boolean | 'inherit',
+  action: ChangeAction = 'create',
+  extra: Extra = {},
+): Change {
   return change({
     id: `gatewayPolicy:${path.toLowerCase()}`,
     kind: 'gatewayPolicy',
@@ -82,7 +91,16 @@ export function planOf(changes: Change[]): Plan {
     indeterminate: [],
     unmanaged: [],
     notes: [],
-    summary: { create: 0, update: 0, delete: 0, replace: 0, manual: 0, unchanged: 0, indeterminate: 0, blockingFindings: 0 },
+    summary: {
+      create: 0,
+      update: 0,
+      delete: 0,
+      replace: 0,
+      manual: 0,
+      unchanged: 0,
+      indeterminate: 0,
+      blockingFindings: 0,
+    },
   };
 }
 
