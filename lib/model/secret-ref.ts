@@ -76,11 +76,15 @@ export function fingerprintKeyFrom(material: string | Buffer): FingerprintKey {
 
 /**
  * The fingerprint key: `MAILPOLICY_FINGERPRINT_KEY` when set, else the key file (created with 32 random bytes
- * and mode 0600 when missing). CI that synthesises and applies on different machines sets the variable.
+ * and mode 0600 when missing): `fingerprint.key` in `MAILPOLICY_HOME` when that is set, else
+ * `.mailpolicy/fingerprint.key` of the working directory — the same file the command line uses, so synth and
+ * apply fingerprint alike. CI that synthesises and applies on different machines sets the variable.
  */
 export function loadFingerprintKey(
   env: NodeJS.ProcessEnv = process.env,
-  keyFile: string = resolve(process.cwd(), DEFAULT_FINGERPRINT_KEY_FILE),
+  keyFile: string = env.MAILPOLICY_HOME
+    ? resolve(env.MAILPOLICY_HOME, 'fingerprint.key')
+    : resolve(process.cwd(), DEFAULT_FINGERPRINT_KEY_FILE),
 ): FingerprintKey {
   const fromEnv = env[FINGERPRINT_KEY_ENV];
   if (fromEnv) return fingerprintKeyFrom(fromEnv);
