@@ -10,8 +10,9 @@ import type { Observed, ObservedState } from './observed-state';
 /** Options of `observe`. */
 export interface ObserveOptions {
   /**
-   * Most API calls in flight at once.
-   * @default 10
+   * Most reads in flight at once. The client underneath applies its own concurrency bound and rate limits
+   * (Google's quotas), so this only needs to be high enough to keep the client busy.
+   * @default 50 (the client's default concurrency)
    */
   readonly concurrency?: number;
   /**
@@ -76,7 +77,7 @@ export async function observe(
   manifest: Manifest,
   options: ObserveOptions = {},
 ): Promise<ObservedState> {
-  const limit = Math.max(1, Math.floor(options.concurrency ?? 10));
+  const limit = Math.max(1, Math.floor(options.concurrency ?? 50));
   const calls = new Semaphore(limit);
   const call = <T>(fn: () => Promise<T>): Promise<Observed<T>> => calls.run(() => read(fn));
 

@@ -37,8 +37,9 @@ export interface ReadTenantOptions {
   readonly users?: readonly string[];
   /**
    * Most send-as reads in flight at once.
+   * The client underneath applies its own concurrency bound and rate limits.
    *
-   * @default 10
+   * @default 50 (the client's default concurrency)
    */
   readonly concurrency?: number;
   /**
@@ -100,7 +101,7 @@ function importedSendAs(record: SendAsRecord): ImportedSendAs {
  */
 export async function readTenant(admin: WorkspaceAdmin, options: ReadTenantOptions = {}): Promise<ImportedTenant> {
   const requested = options.orgUnit ?? ROOT_PATH;
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 10));
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 50));
 
   const records = await reading(admin, 'the organisational units', () => admin.listOrgUnits());
   let topPath = ROOT_PATH;
