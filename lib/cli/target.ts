@@ -33,6 +33,11 @@ export interface TargetOptions {
    * @default - $MAILPOLICY_DIRECTORY_QPM, else Google's default quota (2400)
    */
   readonly directoryQpm?: string;
+  /**
+   * API calls the client keeps in flight at most.
+   * @default - the client's default (50)
+   */
+  readonly concurrency?: number;
 }
 
 function rateLimitOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RateLimitOptions | undefined {
@@ -101,8 +106,13 @@ export async function connect(
 ): Promise<Connection> {
   const kind = targetKind(options, env);
   const customerId = options.customerId ?? 'my_customer';
-  const retry = retryOptions(options, env);
-  const rateLimit = rateLimitOptions(options, env);
+  // What every client shares, whichever the target.
+  const common = {
+    customerId,
+    retry: retryOptions(options, env),
+    rateLimit: rateLimitOptions(options, env),
+    concurrency: options.concurrency,
+  };
   if (kind === 'google') {
     const credentials = loadServiceAccountKey(options.credentials, env);
     const adminEmail = requireAdmin(options, env);
@@ -110,9 +120,7 @@ export async function connect(
       kind: 'google',
       description: `Google Workspace (customer ${customerId}, admin ${adminEmail}, service account ${credentials.client_email})`,
     };
-    const client = memo((access) =>
-      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, target, retry, rateLimit }),
-    );
+    const client = memo((access) => createWorkspaceAdmin({ ...common, credentials, adminEmail, access, target }));
     return { target, client, close: async () => undefined };
   }
   if (kind === 'emulator') {
@@ -122,7 +130,7 @@ export async function connect(
     const target: TargetInfo = { kind: 'emulator', description: `Workspace emulator at ${url} (not Google)` };
     const endpoint = { rootUrl: `${url}/`, tokenUrl: `${url}/token` };
     const client = memo((access) =>
-      createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry, rateLimit }),
+      createWorkspaceAdmin({ ...common, credentials, adminEmail, access, endpoint, target }),
     );
     return { target, client, close: async () => undefined };
   }
@@ -136,7 +144,7 @@ export async function connect(
   };
   const endpoint = { rootUrl: `${emulator.url}/`, tokenUrl: emulator.tokenUrl };
   const client = memo((access) =>
-    createWorkspaceAdmin({ credentials, adminEmail, customerId, access, endpoint, target, retry, rateLimit }),
+    createWorkspaceAdmin({ ...common, credentials, adminEmail, access, endpoint, target }),
   );
   return { target, client, close: () => emulator.close() };
 }

@@ -29,7 +29,7 @@ const OPTIONS: OptionTable = {
     value: 'DURATION',
     help: 'wait this long for manual Admin-console steps (default: skip their dependants)',
   },
-  concurrency: { type: 'string', value: 'N', help: 'changes in flight at once (default 20)' },
+  concurrency: { type: 'string', value: 'N', help: 'changes and API calls in flight at once (default 50)' },
   'gateway-writes': {
     type: 'string',
     value: 'api|manual',
@@ -123,7 +123,12 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
   if (planFile) {
     const saved = readSavedPlan(resolve(io.cwd, planFile));
     const workspace = workspaceDir(io.cwd, io.env);
-    const connection = await connect(targetOptions(args), workspace, io.env, `admin@${saved.manifest.domains[0]}`);
+    const connection = await connect(
+      { ...targetOptions(args), concurrency: runOptions.concurrency },
+      workspace,
+      io.env,
+      `admin@${saved.manifest.domains[0]}`,
+    );
     info(io, `Target: ${connection.target.description}`);
     try {
       const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
@@ -153,7 +158,12 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
 
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
-  const connection = await connect(targetOptions(args), workspace, io.env, `admin@${stacks[0].manifest.domains[0]}`);
+  const connection = await connect(
+    { ...targetOptions(args), concurrency: runOptions.concurrency },
+    workspace,
+    io.env,
+    `admin@${stacks[0].manifest.domains[0]}`,
+  );
   info(io, `Target: ${connection.target.description}`);
   let exit = 0;
   try {

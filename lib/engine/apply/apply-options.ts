@@ -23,7 +23,8 @@ export interface ApplyOptions {
   readonly cwd?: string;
   /**
    * Changes in flight at once (independent changes only; one user's send-as changes always run one at a time).
-   * @default 20
+   * The client's own concurrency bound and rate limits still apply underneath.
+   * @default 50 (the client's default concurrency)
    */
   readonly concurrency?: number;
   /**

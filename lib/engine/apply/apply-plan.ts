@@ -8,7 +8,7 @@ import { executeSendAs } from './private/execute-send-as';
 import { executeUserPlacement } from './private/execute-user-placement';
 import { KeyedLock } from './private/keyed-lock';
 
-const DEFAULT_CONCURRENCY = 20;
+const DEFAULT_CONCURRENCY = 50;
 const DEFAULT_PROPAGATION_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_POLL_INTERVAL_MS = 15_000;
 const DEFAULT_PROPAGATION_RETRY_MS = 5_000;
