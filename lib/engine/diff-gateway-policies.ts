@@ -2,6 +2,7 @@ import type { GatewayPolicySpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
 import type { AttributeChange, ChangeAction, SecurityFlag } from './plan';
 import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
+import { gatewayPolicyChangeId } from './change-ids';
 
 /** Where the setting lives in the Admin console, for manual steps. */
 export const GATEWAY_CONSOLE_PATH = 'Admin console › Apps › Google Workspace › Gmail › End User Access';
@@ -43,7 +44,7 @@ export function diffGatewayPolicies(ctx: DiffContext): void {
   const manual = ctx.input.observed.policyWrites === 'manual';
   for (const spec of specs) {
     const key = orgUnitKey(spec.orgUnitPath);
-    const id = `gatewayPolicy:${key}`;
+    const id = gatewayPolicyChangeId(spec.orgUnitPath);
     const ou = ctx.liveOrgUnitFor.get(key) ?? ctx.orgUnitsByPath?.get(key);
     const ouChange = ctx.orgUnitChangeId(spec.orgUnitPath);
     if (!ou && !ouChange) continue; // the OU is missing and not planned: a finding says so already.

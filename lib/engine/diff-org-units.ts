@@ -3,6 +3,7 @@ import type { OrgUnitSpec } from '../model/manifest';
 import { orgUnitDepth, orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../model/org-unit-path';
 import type { AttributeChange } from './plan';
 import { compareStrings, type DiffContext } from './private/diff-context';
+import { orgUnitChangeId } from './change-ids';
 
 /** Rule id of the blocking finding for an OU the stack references (`OrgUnit.fromPath`) that does not exist. */
 export const LIVE_OU_MISSING = 'MPR-LIVE-OU-MISSING';
@@ -39,7 +40,7 @@ export function diffOrgUnits(ctx: DiffContext): void {
   }
   for (const spec of specs) {
     const key = orgUnitKey(spec.path);
-    const id = `orgUnit:${key}`;
+    const id = orgUnitChangeId(spec.path);
     const current = live.get(key);
     if (spec.managed === false) {
       if (current) {

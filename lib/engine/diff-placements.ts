@@ -2,6 +2,7 @@ import { normaliseEmail } from '../model/email';
 import type { UserSpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
 import { compareStrings, type DiffContext } from './private/diff-context';
+import { placementChangeId } from './change-ids';
 
 /** Rule id of the blocking finding for a referenced user that does not exist (users are never created). */
 export const LIVE_USER_MISSING = 'MPR-LIVE-USER-MISSING';
@@ -55,7 +56,7 @@ export function diffPlacements(ctx: DiffContext): void {
     }
     const ouChange = ctx.orgUnitChangeId(desiredPath);
     ctx.addChange({
-      id: `userPlacement:${key}`,
+      id: placementChangeId(key),
       kind: 'userPlacement',
       action: 'update',
       subject: spec.email,

@@ -1,8 +1,9 @@
 import type { SendAsRecord } from '../admin/workspace-admin';
 import { normaliseEmail } from '../model/email';
 import type { SendAsSpec, UserSpec } from '../model/manifest';
-import { orgUnitAncestry, orgUnitKey } from '../model/org-unit-path';
+import { orgUnitAncestry } from '../model/org-unit-path';
 import { compareFingerprints } from '../model/secret-ref';
+import { defaultSwitchChangeId, gatewayPolicyChangeId, placementChangeId, sendAsChangeId } from './change-ids';
 import { reportMissingUser } from './diff-placements';
 import { ledgerKey } from './ledger-types';
 import { scopeMembersKey } from './observe';
@@ -12,16 +13,6 @@ import { sanitiseSignature } from './signature';
 
 /** The note shown for an identity with SMTP whose credentials apply has never recorded. */
 export const CREDENTIALS_NOT_VERIFIABLE = 'SMTP credentials not verifiable until the first apply records them.';
-
-/** Change id of an identity. */
-export function sendAsChangeId(userEmail: string, sendAsEmail: string): string {
-  return `sendAs:${ledgerKey(userEmail, sendAsEmail)}`;
-}
-
-/** Change id of the "make this the default From address" step that follows an identity's create. */
-export function defaultSwitchChangeId(userEmail: string, sendAsEmail: string): string {
-  return `${sendAsChangeId(userEmail, sendAsEmail)}#isDefault`;
-}
 
 const SENSITIVE: readonly AttributeChange[] = [
   { name: 'smtp.username', sensitive: true },
@@ -151,12 +142,12 @@ export function plannedOrgUnitOf(ctx: DiffContext, user: string, placement?: str
 /** Placement change, policy changes on the OU ancestry and OU creates/moves that an identity must wait for. */
 function identityDependencies(ctx: DiffContext, user: string, placement?: string): string[] {
   const deps = new Set<string>();
-  const placementId = `userPlacement:${user}`;
+  const placementId = placementChangeId(user);
   if (ctx.changes.has(placementId)) deps.add(placementId);
   const path = placement ?? plannedOrgUnitOf(ctx, user);
   if (path !== undefined) {
     for (const ancestor of orgUnitAncestry(path)) {
-      const policyId = `gatewayPolicy:${orgUnitKey(ancestor)}`;
+      const policyId = gatewayPolicyChangeId(ancestor);
       if (ctx.changes.has(policyId)) deps.add(policyId);
       const ouId = ctx.orgUnitChangeId(ancestor);
       if (ouId) deps.add(ouId);

@@ -1,3 +1,4 @@
+export * from './change-ids';
 export * from './credentials';
 export * from './diff';
 export * from './diff-gateway-policies';

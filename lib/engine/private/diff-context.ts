@@ -7,6 +7,7 @@ import type { DesiredCredentials } from '../credentials';
 import type { Ledger } from '../ledger-types';
 import type { ObservedState } from '../observed-state';
 import type { Change, IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
+import { orgUnitChangeId } from '../change-ids';
 
 /** Everything `diff` needs. */
 export interface DiffInput {
@@ -82,7 +83,7 @@ export class DiffContext {
 
   /** The id of a change in this plan that creates or moves the OU at `path`, if any. */
   public orgUnitChangeId(path: string): string | undefined {
-    const id = `orgUnit:${orgUnitKey(path)}`;
+    const id = orgUnitChangeId(path);
     const change = this.changes.get(id);
     return change && (change.action === 'create' || change.observed?.movedFrom !== undefined) ? id : undefined;
   }

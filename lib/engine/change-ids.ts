@@ -1,0 +1,55 @@
+import { normaliseEmail } from '../model/email';
+import type { Manifest } from '../model/manifest';
+import { orgUnitKey } from '../model/org-unit-path';
+import { ledgerKey } from './ledger-types';
+
+/**
+ * Stable ids of the objects a manifest declares, shared by the diff (change ids), the drift report and the
+ * ledger's record of what is in place. Keys are lower-cased: Google compares paths and addresses
+ * case-insensitively.
+ */
+
+/** `orgUnit:/sales/partners` */
+export function orgUnitChangeId(path: string): string {
+  return `orgUnit:${orgUnitKey(path)}`;
+}
+
+/** `gatewayPolicy:/sales/partners` */
+export function gatewayPolicyChangeId(orgUnitPath: string): string {
+  return `gatewayPolicy:${orgUnitKey(orgUnitPath)}`;
+}
+
+/** `userPlacement:user@example.com` */
+export function placementChangeId(email: string): string {
+  return `userPlacement:${normaliseEmail(email)}`;
+}
+
+/** `sendAs:user@example.com/alias@partner.com` */
+export function sendAsChangeId(userEmail: string, sendAsEmail: string): string {
+  return `sendAs:${ledgerKey(userEmail, sendAsEmail)}`;
+}
+
+/** Change id of the "make this the default From address" step that follows an identity's create. */
+export function defaultSwitchChangeId(userEmail: string, sendAsEmail: string): string {
+  return `${sendAsChangeId(userEmail, sendAsEmail)}#isDefault`;
+}
+
+/** The id of the object a change is about (a default switch is about its identity). */
+export function objectIdOf(changeId: string): string {
+  return changeId.replace(/#isDefault$/, '');
+}
+
+/**
+ * Every object the manifest puts in place, sorted: managed OUs, explicit gateway policies (not `inherit`), user
+ * placements and send-as identities. OUs referenced with `fromPath` are not the stack's to put in place.
+ */
+export function declaredObjectIds(manifest: Manifest): string[] {
+  const ids = new Set<string>();
+  for (const ou of manifest.orgUnits) if (ou.managed) ids.add(orgUnitChangeId(ou.path));
+  for (const policy of manifest.gatewayPolicies) {
+    if (policy.allowPerUserOutboundGateways !== 'inherit') ids.add(gatewayPolicyChangeId(policy.orgUnitPath));
+  }
+  for (const user of manifest.users) if (user.orgUnitPath !== undefined) ids.add(placementChangeId(user.email));
+  for (const identity of manifest.sendAs) ids.add(sendAsChangeId(identity.userEmail, identity.sendAsEmail));
+  return [...ids].sort();
+}
