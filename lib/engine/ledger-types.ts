@@ -18,6 +18,12 @@ export interface Ledger {
   readonly identities: Readonly<Record<string, LedgerEntry>>;
   /** Set when the Policy API refused a write of the gateway setting. */
   readonly policyWritesRefused?: boolean;
+  /**
+   * Per stack, the ids of the declared objects (`declaredObjectIds`) that were in place after the stack's last
+   * apply. An object listed here that the tenant no longer has was removed outside the code: drift, not a
+   * new object.
+   */
+  readonly inPlace?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const EMPTY_LEDGER: Ledger = { version: 1, identities: {} };

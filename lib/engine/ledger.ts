@@ -32,6 +32,7 @@ const LedgerSchema = z.object({
   version: z.literal(1),
   identities: z.record(z.string(), LedgerEntrySchema),
   policyWritesRefused: z.boolean().optional(),
+  inPlace: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 /**
@@ -144,6 +145,16 @@ export class LedgerStore implements ApplyLedger {
     });
   }
 
+  /** Replaces the stack's record of the declared objects in place after an apply (see `Ledger.inPlace`). */
+  public async recordInPlace(stack: string, objectIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(objectIds)].sort();
+    await this.update((ledger) => {
+      const current = ledger.inPlace?.[stack];
+      if (current && current.length === ids.length && current.every((id, i) => id === ids[i])) return undefined;
+      return { ...ledger, inPlace: { ...ledger.inPlace, [stack]: ids } };
+    });
+  }
+
   public async markPolicyWritesRefused(): Promise<void> {
     await this.update((ledger) => (ledger.policyWritesRefused ? undefined : { ...ledger, policyWritesRefused: true }));
   }
@@ -185,7 +196,10 @@ function corrupt(path: string, what: string): MailPolicyError {
 function sortLedger(ledger: Ledger): Ledger {
   const identities: Record<string, LedgerEntry> = {};
   for (const key of Object.keys(ledger.identities).sort()) identities[key] = ledger.identities[key];
-  return { ...ledger, identities };
+  if (!ledger.inPlace) return { ...ledger, identities };
+  const inPlace: Record<string, readonly string[]> = {};
+  for (const stack of Object.keys(ledger.inPlace).sort()) inPlace[stack] = [...ledger.inPlace[stack]].sort();
+  return { ...ledger, identities, inPlace };
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -126,3 +126,29 @@ test('fails with exit 1 when a read keeps failing: the identity is indeterminate
   expect(text.stdout).not.toContain('displayName');
   expect(text.stdout).toContain('user.name@partnerdomain.com');
 });
+
+test('objects removed behind the code after an apply are drift; a plan never applied is not (ledger)', async () => {
+  // Removed in the tenant: the gateway policy and the identity that the apply in beforeAll put in place.
+  const drifted = tenant.emulator.control.snapshot();
+  tenant.emulator.control.seed({ ...drifted, policies: [], sendAs: [] });
+  try {
+    const json = await cli('drift', '--manifest', manifest, '--format', 'json');
+    expect(describeRun(json)).toMatch(/^exit 2/);
+    const report = JSON.parse(json.stdout) as DriftJson & { changes: Array<{ action: string; reason?: string }> };
+    expect(report.changes.map((c) => `${c.action} ${c.kind} ${c.subject}`).sort()).toEqual([
+      'create gatewayPolicy /Sales/Partners',
+      'create sendAs user@example.com → user.name@partnerdomain.com',
+    ]);
+    for (const change of report.changes) expect(change.reason).toMatch(/removed outside the code/);
+
+    // The same tenant seen by a stack with no apply on record: missing objects are new, not drift.
+    const freshCwd = tenant.freshDir('drift-no-ledger');
+    const fresh = await runCli(['drift', '--manifest', manifest], {
+      cwd: freshCwd,
+      env: { ...tenant.env, ...smtp.env, MAILPOLICY_HOME: join(freshCwd, '.mailpolicy') },
+    });
+    expect(describeRun(fresh)).toMatch(/^exit 0/);
+  } finally {
+    tenant.emulator.control.seed(drifted);
+  }
+});

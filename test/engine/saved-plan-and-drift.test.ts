@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { declaredObjectIds } from '../../lib/engine/change-ids';
 import { driftReport } from '../../lib/engine/drift';
 import { renderJson, renderMarkdown, renderText } from '../../lib/engine/render';
 import { digestObserved, readSavedPlan, writeSavedPlan } from '../../lib/engine/saved-plan';
@@ -77,7 +78,8 @@ describe('drift report', () => {
     };
     const drift = driftReport(plan(m, changed, ledger));
     expect(drift.mode).toBe('drift');
-    // The policy was removed: a create, which a drift report cannot tell from new code, so it is not listed.
+    // The policy was removed: a create, which without a record of what apply put in place cannot be told from
+    // new code, so it is not listed.
     expect(drift.changes.map((c) => c.id)).toEqual(['sendAs:alice@example.com/alice@partner.com']);
     expect(drift.changes[0].attributes).toEqual([
       { name: 'displayName', before: 'Hacked', after: 'Alice (Partner)' },
@@ -86,6 +88,21 @@ describe('drift report', () => {
     expect(renderText(drift, { color: false })).toMatch(/Drift report[\s\S]*Drift: 0 to create, 1 to update/);
     expect(renderMarkdown(drift)).toContain('Mail policy drift');
     expect(JSON.parse(renderJson(drift)).mode).toBe('drift');
+  });
+
+  test('an object the ledger saw in place after the last apply and now missing is drift', () => {
+    const m = partnerManifest();
+    const { observed, ledger } = observedFrom(m);
+    const removed: ObservedState = { ...observed, gatewayPolicies: ok([]) };
+    const planned = plan(m, removed, ledger);
+    const policyId = planned.changes.find((c) => c.kind === 'gatewayPolicy')?.id;
+    expect(policyId).toBeDefined();
+
+    const drift = driftReport(planned, declaredObjectIds(m));
+
+    expect(drift.changes.map((c) => `${c.action} ${c.id}`)).toEqual([`create ${policyId}`]);
+    expect(drift.changes[0].reason).toMatch(/removed outside the code/);
+    expect(driftReport(planned, []).changes).toEqual([]);
   });
 
   test('a read error is never drift', () => {

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 
 import { applyPlan, applyExitCode, createProgressReporter, formatApplySummary } from '../../engine/apply';
 import { LedgerStore } from '../../engine/ledger';
-import type { Plan } from '../../engine/plan';
+import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
+import type { Change, Plan } from '../../engine/plan';
+import type { Manifest } from '../../model/manifest';
 import { renderText } from '../../engine/render';
 import { readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
@@ -69,8 +71,19 @@ function positiveInt(option: string, text: string | undefined): number | undefin
   return value;
 }
 
+/**
+ * Records which declared objects are in place now (every declared object but those of changes that did not
+ * finish), so a later drift report can tell an object removed outside the code from one never applied.
+ */
+async function recordInPlace(manifest: Manifest, workspace: WorkspaceDir, notDone: readonly Change[]): Promise<void> {
+  const missing = new Set(notDone.map((change) => objectIdOf(change.id)));
+  const ids = declaredObjectIds(manifest).filter((id) => !missing.has(id));
+  await new LedgerStore(workspace.ledgerFile).recordInPlace(manifest.stack, ids);
+}
+
 async function execute(
   plan: Plan,
+  manifest: Manifest,
   connection: Connection,
   workspace: WorkspaceDir,
   io: CommandIo,
@@ -91,6 +104,13 @@ async function execute(
   });
   reporter.stop();
   io.stderr.write(formatApplySummary(result));
+  const notDone = [
+    ...result.failed.map((f) => f.change),
+    ...result.pending,
+    ...result.skipped.map((s) => s.change),
+    ...result.manual,
+  ];
+  await recordInPlace(manifest, workspace, notDone);
   return applyExitCode(result);
 }
 
@@ -148,9 +168,10 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
       }
       if (!hasChanges(saved.plan)) {
         info(io, 'No changes. The tenant matches the code.');
+        await recordInPlace(saved.manifest, workspace, []);
         return 0;
       }
-      return await execute(saved.plan, connection, workspace, io, runOptions, now.fingerprintKey);
+      return await execute(saved.plan, saved.manifest, connection, workspace, io, runOptions, now.fingerprintKey);
     } finally {
       await connection.close();
     }
@@ -186,7 +207,10 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
         exit = 1;
         continue;
       }
-      if (!hasChanges(planned.plan)) continue;
+      if (!hasChanges(planned.plan)) {
+        await recordInPlace(stack.manifest, workspace, []);
+        continue;
+      }
       if (!flagOption(args, 'auto-approve')) {
         if (io.stdin.isTTY !== true) {
           throw new MailPolicyError(
@@ -199,7 +223,15 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
           return 1;
         }
       }
-      const code = await execute(planned.plan, connection, workspace, io, runOptions, planned.fingerprintKey);
+      const code = await execute(
+        planned.plan,
+        stack.manifest,
+        connection,
+        workspace,
+        io,
+        runOptions,
+        planned.fingerprintKey,
+      );
       exit = exit === 1 || code === 1 ? 1 : Math.max(exit, code);
     }
   } finally {

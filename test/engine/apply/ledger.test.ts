@@ -27,6 +27,17 @@ describe('LedgerStore', () => {
     expect(written.identities['a@example.com/b@partner.com'].endpoint).toBe('smtp.partner.example:465/ssl');
   });
 
+  test('records per stack which declared objects are in place, sorted and without duplicates', async () => {
+    const store = new LedgerStore({ cwd: dir });
+    await store.recordInPlace('sales', ['sendAs:b@x.com/c@y.com', 'orgUnit:/sales', 'orgUnit:/sales']);
+    await store.recordInPlace('support', ['orgUnit:/support']);
+    await store.recordInPlace('sales', ['orgUnit:/sales']);
+
+    const reread = new LedgerStore({ cwd: dir }).load();
+
+    expect(reread.inPlace).toEqual({ sales: ['orgUnit:/sales'], support: ['orgUnit:/support'] });
+  });
+
   test('keeps every record when many are written at once, and leaves no temporary file', async () => {
     const store = new LedgerStore({ cwd: dir, path: 'l.json' });
     store.load();
