@@ -21,6 +21,8 @@ let manifest: string;
 interface DriftJson {
   mode: string;
   changes: Array<{
+    action: string;
+    reason?: string;
     kind: string;
     subject: string;
     attributes: Array<{ name: string; before?: unknown; after?: unknown }>;
@@ -134,7 +136,7 @@ test('objects removed behind the code after an apply are drift; a plan never app
   try {
     const json = await cli('drift', '--manifest', manifest, '--format', 'json');
     expect(describeRun(json)).toMatch(/^exit 2/);
-    const report = JSON.parse(json.stdout) as DriftJson & { changes: Array<{ action: string; reason?: string }> };
+    const report = JSON.parse(json.stdout) as DriftJson;
     expect(report.changes.map((c) => `${c.action} ${c.kind} ${c.subject}`).sort()).toEqual([
       'create gatewayPolicy /Sales/Partners',
       'create sendAs user@example.com → user.name@partnerdomain.com',
