@@ -1,3 +1,4 @@
+import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { flagOption, stringOption, type OptionTable, type ParsedArgs } from './args';
 import type { StackSelection } from './app-runner';
 import type { TargetOptions } from './target';
@@ -62,4 +63,11 @@ export function stackSelection(args: ParsedArgs): StackSelection {
     stack: stringOption(args, 'stack'),
     all: flagOption(args, 'all'),
   };
+}
+
+/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the ledger decide. */
+export function gatewayWritesOption(args: ParsedArgs, env: NodeJS.ProcessEnv): 'api' | 'manual' | undefined {
+  const value = stringOption(args, 'gateway-writes') ?? env.MAILPOLICY_GATEWAY_WRITES;
+  if (value === undefined || value === 'api' || value === 'manual') return value;
+  throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${value}' (allowed: api, manual)`);
 }

@@ -1,17 +1,25 @@
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 
-import { applyPlan, applyExitCode, createProgressReporter, formatApplySummary } from '../../engine/apply';
-import { LedgerStore } from '../../engine/ledger';
+import { applyExitCode, applyPlan, createProgressReporter, formatApplySummary } from '../../engine/apply';
 import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
+import { LedgerStore } from '../../engine/ledger';
 import type { Change, Plan } from '../../engine/plan';
-import type { Manifest } from '../../model/manifest';
 import { renderText } from '../../engine/render';
 import { readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
-import { flagOption, helpText, parseCommandArgs, parseDuration, stringOption, type OptionTable } from '../args';
+import type { Manifest } from '../../model/manifest';
+import {
+  flagOption,
+  helpText,
+  parseCommandArgs,
+  parseDuration,
+  stringOption,
+  type OptionTable,
+  type ParsedArgs,
+} from '../args';
 import { loadStacks } from '../app-runner';
-import { STACK_OPTIONS, TARGET_OPTIONS, stackSelection, targetOptions } from '../common-options';
+import { STACK_OPTIONS, TARGET_OPTIONS, gatewayWritesOption, stackSelection, targetOptions } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { blockReasons, hasChanges, isBlocked, planStack } from '../planning';
 import { connect, type Connection } from '../target';
@@ -87,7 +95,7 @@ async function execute(
   connection: Connection,
   workspace: WorkspaceDir,
   io: CommandIo,
-  options: { propagationTimeoutMs?: number; waitForManualMs?: number; concurrency?: number },
+  options: RunOptions,
   fingerprintKey: Parameters<typeof applyPlan>[1]['fingerprintKey'],
 ): Promise<number> {
   const reporter = createProgressReporter(io.stderr, plan);
@@ -114,77 +122,70 @@ async function execute(
   return applyExitCode(result);
 }
 
-export async function runApply(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseCommandArgs('apply', argv, OPTIONS);
-  if (flagOption(args, 'help')) {
-    io.stdout.write(APPLY_HELP);
-    return 0;
-  }
+/** What every apply run takes from the command line. */
+interface RunOptions {
+  readonly propagationTimeoutMs?: number;
+  readonly waitForManualMs?: number;
+  readonly concurrency?: number;
+  readonly gatewayWrites?: 'api' | 'manual';
+  readonly autoApprove: boolean;
+}
+
+function runOptionsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): RunOptions {
   const timeout = stringOption(args, 'propagation-timeout');
   const wait = stringOption(args, 'wait-for-manual');
-  const runOptions = {
+  return {
     propagationTimeoutMs: timeout === undefined ? undefined : parseDuration('propagation-timeout', timeout),
     waitForManualMs: wait === undefined ? undefined : parseDuration('wait-for-manual', wait),
     concurrency: positiveInt('concurrency', stringOption(args, 'concurrency')),
+    gatewayWrites: gatewayWritesOption(args, env),
+    autoApprove: flagOption(args, 'auto-approve'),
   };
-  const gatewayWrites = (stringOption(args, 'gateway-writes') ?? io.env.MAILPOLICY_GATEWAY_WRITES) as
-    'api' | 'manual' | undefined;
-  if (gatewayWrites !== undefined && gatewayWrites !== 'api' && gatewayWrites !== 'manual') {
-    throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${gatewayWrites}' (allowed: api, manual)`);
-  }
+}
 
-  if (args.positionals.length > 1) {
-    throw new MailPolicyError(
-      ErrorCodes.USAGE,
-      `apply takes at most one plan file, got: ${args.positionals.join(' ')}`,
-    );
-  }
-  const planFile = args.positionals[0];
-  if (planFile) {
-    const saved = readSavedPlan(resolve(io.cwd, planFile));
-    const workspace = workspaceDir(io.cwd, io.env);
-    const connection = await connect(
-      { ...targetOptions(args), concurrency: runOptions.concurrency },
-      workspace,
-      io.env,
-      `admin@${saved.manifest.domains[0]}`,
-    );
-    info(io, `Target: ${connection.target.description}`);
-    try {
-      const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
-        gatewayWrites,
-      });
-      if (now.observedDigest !== saved.observedDigest) {
-        throw new MailPolicyError(
-          ErrorCodes.PLAN_STALE,
-          `the live tenant changed since ${planFile} was made (observed-state digest ${saved.observedDigest.slice(0, 12)}… is now ${now.observedDigest.slice(0, 12)}…). Nothing was changed. Run 'mailpolicy plan --out ${planFile}' again and review the new plan.`,
-        );
-      }
-      if (isBlocked(saved.plan)) {
-        throw new MailPolicyError(
-          ErrorCodes.PLAN_FILE_INVALID,
-          `${planFile} has unreadable objects or blocking findings and cannot be applied`,
-        );
-      }
-      if (!hasChanges(saved.plan)) {
-        info(io, 'No changes. The tenant matches the code.');
-        await recordInPlace(saved.manifest, workspace, []);
-        return 0;
-      }
-      return await execute(saved.plan, saved.manifest, connection, workspace, io, runOptions, now.fingerprintKey);
-    } finally {
-      await connection.close();
+/**
+ * `apply PLAN_FILE`: re-observes, refuses when the tenant changed since the plan was saved (MP3000), else
+ * executes exactly the reviewed plan.
+ */
+async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOptions, io: CommandIo): Promise<number> {
+  const saved = readSavedPlan(resolve(io.cwd, planFile));
+  const workspace = workspaceDir(io.cwd, io.env);
+  const target = { ...targetOptions(args), concurrency: options.concurrency };
+  const connection = await connect(target, workspace, io.env, `admin@${saved.manifest.domains[0]}`);
+  info(io, `Target: ${connection.target.description}`);
+  try {
+    const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
+      gatewayWrites: options.gatewayWrites,
+    });
+    if (now.observedDigest !== saved.observedDigest) {
+      throw new MailPolicyError(
+        ErrorCodes.PLAN_STALE,
+        `the live tenant changed since ${planFile} was made (observed-state digest ${saved.observedDigest.slice(0, 12)}… is now ${now.observedDigest.slice(0, 12)}…). Nothing was changed. Run 'mailpolicy plan --out ${planFile}' again and review the new plan.`,
+      );
     }
+    if (isBlocked(saved.plan)) {
+      throw new MailPolicyError(
+        ErrorCodes.PLAN_FILE_INVALID,
+        `${planFile} has unreadable objects or blocking findings and cannot be applied`,
+      );
+    }
+    if (!hasChanges(saved.plan)) {
+      info(io, 'No changes. The tenant matches the code.');
+      await recordInPlace(saved.manifest, workspace, []);
+      return 0;
+    }
+    return await execute(saved.plan, saved.manifest, connection, workspace, io, options, now.fingerprintKey);
+  } finally {
+    await connection.close();
   }
+}
 
+/** `apply --manifest … | --app …`: plans each stack, shows the plan, confirms (or --auto-approve), applies. */
+async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo): Promise<number> {
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
-  const connection = await connect(
-    { ...targetOptions(args), concurrency: runOptions.concurrency },
-    workspace,
-    io.env,
-    `admin@${stacks[0].manifest.domains[0]}`,
-  );
+  const target = { ...targetOptions(args), concurrency: options.concurrency };
+  const connection = await connect(target, workspace, io.env, `admin@${stacks[0].manifest.domains[0]}`);
   info(io, `Target: ${connection.target.description}`);
   let exit = 0;
   try {
@@ -196,7 +197,7 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
         workspace,
         io.env,
         {
-          gatewayWrites,
+          gatewayWrites: options.gatewayWrites,
         },
       );
       const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
@@ -211,7 +212,7 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
         await recordInPlace(stack.manifest, workspace, []);
         continue;
       }
-      if (!flagOption(args, 'auto-approve')) {
+      if (!options.autoApprove) {
         if (io.stdin.isTTY !== true) {
           throw new MailPolicyError(
             ErrorCodes.USAGE,
@@ -229,13 +230,31 @@ export async function runApply(argv: readonly string[], io: CommandIo): Promise<
         connection,
         workspace,
         io,
-        runOptions,
+        options,
         planned.fingerprintKey,
       );
+      // Worst first, as applyExitCode orders them: 1 (failed), then 4 (manual), then 3 (pending).
       exit = exit === 1 || code === 1 ? 1 : Math.max(exit, code);
     }
   } finally {
     await connection.close();
   }
   return exit;
+}
+
+export async function runApply(argv: readonly string[], io: CommandIo): Promise<number> {
+  const args = parseCommandArgs('apply', argv, OPTIONS);
+  if (flagOption(args, 'help')) {
+    io.stdout.write(APPLY_HELP);
+    return 0;
+  }
+  const options = runOptionsOf(args, io.env);
+  if (args.positionals.length > 1) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      `apply takes at most one plan file, got: ${args.positionals.join(' ')}`,
+    );
+  }
+  const planFile = args.positionals[0];
+  return planFile ? applySavedPlan(planFile, args, options, io) : applyStacks(args, options, io);
 }

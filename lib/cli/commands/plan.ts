@@ -4,7 +4,7 @@ import { driftReport } from '../../engine/drift';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { flagOption, helpText, parseCommandArgs, stringOption, type OptionTable } from '../args';
 import { loadStacks } from '../app-runner';
-import { STACK_OPTIONS, TARGET_OPTIONS, stackSelection, targetOptions } from '../common-options';
+import { STACK_OPTIONS, TARGET_OPTIONS, gatewayWritesOption, stackSelection, targetOptions } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { hasChanges, isBlocked, planStack } from '../planning';
 import { connect } from '../target';
@@ -40,11 +40,6 @@ function formatOf(value: string | undefined): Format {
   throw new MailPolicyError(ErrorCodes.USAGE, `--format: '${value}' is not a format (allowed: text, markdown, json)`);
 }
 
-function gatewayWritesOf(value: string | undefined): 'api' | 'manual' | undefined {
-  if (value === undefined || value === 'api' || value === 'manual') return value;
-  throw new MailPolicyError(ErrorCodes.USAGE, `--gateway-writes: '${value}' (allowed: api, manual)`);
-}
-
 export async function runPlan(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseCommandArgs('plan', argv, OPTIONS);
   if (flagOption(args, 'help')) {
@@ -52,8 +47,7 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
     return 0;
   }
   const format = formatOf(stringOption(args, 'format'));
-  const gatewayWrites =
-    gatewayWritesOf(stringOption(args, 'gateway-writes')) ?? gatewayWritesOf(io.env.MAILPOLICY_GATEWAY_WRITES);
+  const gatewayWrites = gatewayWritesOption(args, io.env);
   const out = stringOption(args, 'out');
   const drift = flagOption(args, 'drift');
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
