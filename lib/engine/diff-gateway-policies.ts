@@ -1,8 +1,8 @@
 import type { GatewayPolicySpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
+import { gatewayPolicyChangeId } from './change-ids';
 import type { AttributeChange, ChangeAction, SecurityFlag } from './plan';
 import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
-import { gatewayPolicyChangeId } from './change-ids';
 
 /** Where the setting lives in the Admin console, for manual steps. */
 export const GATEWAY_CONSOLE_PATH = 'Admin console › Apps › Google Workspace › Gmail › End User Access';

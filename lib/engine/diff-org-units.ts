@@ -1,9 +1,10 @@
 import type { OrgUnitRecord } from '../admin/workspace-admin';
 import type { OrgUnitSpec } from '../model/manifest';
 import { orgUnitDepth, orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../model/org-unit-path';
+import { orgUnitSubject } from '../model/rules/finding-rule';
+import { orgUnitChangeId } from './change-ids';
 import type { AttributeChange } from './plan';
 import { compareStrings, type DiffContext } from './private/diff-context';
-import { orgUnitChangeId } from './change-ids';
 
 /** Rule id of the blocking finding for an OU the stack references (`OrgUnit.fromPath`) that does not exist. */
 export const LIVE_OU_MISSING = 'MPR-LIVE-OU-MISSING';
@@ -50,7 +51,7 @@ export function diffOrgUnits(ctx: DiffContext): void {
         ctx.findings.push({
           ruleId: LIVE_OU_MISSING,
           level: 'error',
-          subject: `orgUnit:${spec.path}`,
+          subject: orgUnitSubject(spec.path),
           message: `The organisational unit ${spec.path} is referenced by the stack but does not exist in the tenant.`,
           fix: `Create ${spec.path} in the Admin console, or declare it as a managed OrgUnit so the stack creates it.`,
           ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),

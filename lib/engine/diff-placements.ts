@@ -1,8 +1,8 @@
 import { normaliseEmail } from '../model/email';
 import type { UserSpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
-import { compareStrings, type DiffContext } from './private/diff-context';
 import { placementChangeId } from './change-ids';
+import { compareStrings, type DiffContext } from './private/diff-context';
 
 /** Rule id of the blocking finding for a referenced user that does not exist (users are never created). */
 export const LIVE_USER_MISSING = 'MPR-LIVE-USER-MISSING';

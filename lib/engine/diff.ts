@@ -1,7 +1,8 @@
-import { normaliseEmail } from '../model/email';
 import { effectiveGateway, type EffectiveGateway } from '../model/effective-gateway';
+import { normaliseEmail } from '../model/email';
 import type { Finding } from '../model/findings';
 import { orgUnitKey } from '../model/org-unit-path';
+import { sendAsSubject } from '../model/rules/finding-rule';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
@@ -111,7 +112,7 @@ function checkLiveGateways(ctx: DiffContext): void {
   for (const spec of ctx.input.manifest.sendAs) {
     if (!spec?.smtp || typeof spec.userEmail !== 'string' || typeof spec.sendAsEmail !== 'string') continue;
     const user = normaliseEmail(spec.userEmail);
-    const subject = `sendAs:${user}/${normaliseEmail(spec.sendAsEmail)}`;
+    const subject = sendAsSubject(user, spec.sendAsEmail);
     if (seen.has(subject)) continue;
     seen.add(subject);
     const record = ctx.input.observed.users?.[user];

@@ -1,6 +1,6 @@
-import type { AttributeChange, Change, Plan } from './plan';
 import { objectIdOf } from './change-ids';
 import { summarise } from './diff';
+import type { AttributeChange, Change, Plan } from './plan';
 
 /** Attributes that can differ only because the code changed, never because of an edit in the tenant. */
 function isDriftAttribute(attr: AttributeChange): boolean {

@@ -3,11 +3,11 @@ import type { GatewayPolicyRecord, OrgUnitRecord } from '../../admin/workspace-a
 import type { Finding } from '../../model/findings';
 import type { Manifest } from '../../model/manifest';
 import { orgUnitAncestry, orgUnitKey } from '../../model/org-unit-path';
+import { orgUnitChangeId } from '../change-ids';
 import type { DesiredCredentials } from '../credentials';
 import type { Ledger } from '../ledger-types';
 import type { ObservedState } from '../observed-state';
 import type { Change, IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
-import { orgUnitChangeId } from '../change-ids';
 
 /** Everything `diff` needs. */
 export interface DiffInput {
