@@ -21,6 +21,8 @@ export interface StackPlan {
   readonly observed: ObservedState;
   readonly observedDigest: string;
   readonly ledger: Ledger;
+  /** The ledger file, loaded once here and reused by apply. */
+  readonly ledgerStore: LedgerStore;
   readonly plan: Plan;
   readonly fingerprintKey: FingerprintKey;
 }
@@ -41,14 +43,15 @@ export async function planStack(
   env: NodeJS.ProcessEnv,
   options: PlanningOptions = {},
 ): Promise<StackPlan> {
-  const ledger = new LedgerStore(workspace.ledgerFile).load();
+  const ledgerStore = new LedgerStore(workspace.ledgerFile);
+  const ledger = ledgerStore.load();
   const fingerprintKey = loadFingerprintKey(env, workspace.fingerprintKeyFile);
   const credentials = fingerprintCredentials(manifest, fingerprintKey, env, workspace.appDir);
   const policyWrites = options.gatewayWrites ?? (ledger.policyWritesRefused ? 'manual' : 'api');
   const observed = await observe(admin, manifest, { policyWrites, concurrency: options.concurrency });
   const findings = runRulePack(manifest);
   const plan = diff({ manifest, observed, ledger, credentials, target, findings });
-  return { manifest, observed, observedDigest: digestObserved(observed), ledger, plan, fingerprintKey };
+  return { manifest, observed, observedDigest: digestObserved(observed), ledger, ledgerStore, plan, fingerprintKey };
 }
 
 /** Whether a plan has anything to do. */

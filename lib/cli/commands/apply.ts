@@ -3,12 +3,10 @@ import { resolve } from 'node:path';
 
 import { applyExitCode, applyPlan, createProgressReporter, formatApplySummary } from '../../engine/apply';
 import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
-import { LedgerStore } from '../../engine/ledger';
 import type { Change, Plan } from '../../engine/plan';
 import { renderText } from '../../engine/render';
 import { readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
-import type { Manifest } from '../../model/manifest';
 import {
   flagOption,
   helpText,
@@ -21,7 +19,7 @@ import {
 import { loadStacks } from '../app-runner';
 import { STACK_OPTIONS, TARGET_OPTIONS, gatewayWritesOption, stackSelection, targetOptions } from '../common-options';
 import { info, type CommandIo } from '../io';
-import { blockReasons, hasChanges, isBlocked, planStack } from '../planning';
+import { blockReasons, hasChanges, isBlocked, planStack, type StackPlan } from '../planning';
 import { connect, type Connection } from '../target';
 import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
 
@@ -83,26 +81,26 @@ function positiveInt(option: string, text: string | undefined): number | undefin
  * Records which declared objects are in place now (every declared object but those of changes that did not
  * finish), so a later drift report can tell an object removed outside the code from one never applied.
  */
-async function recordInPlace(manifest: Manifest, workspace: WorkspaceDir, notDone: readonly Change[]): Promise<void> {
+async function recordInPlace(planned: StackPlan, notDone: readonly Change[]): Promise<void> {
   const missing = new Set(notDone.map((change) => objectIdOf(change.id)));
-  const ids = declaredObjectIds(manifest).filter((id) => !missing.has(id));
-  await new LedgerStore(workspace.ledgerFile).recordInPlace(manifest.stack, ids);
+  const ids = declaredObjectIds(planned.manifest).filter((id) => !missing.has(id));
+  await planned.ledgerStore.recordInPlace(planned.manifest.stack, ids);
 }
 
+/** Applies `plan` (the reviewed one, or the one just computed) with the ledger and key of `planned`. */
 async function execute(
   plan: Plan,
-  manifest: Manifest,
+  planned: StackPlan,
   connection: Connection,
   workspace: WorkspaceDir,
   io: CommandIo,
   options: RunOptions,
-  fingerprintKey: Parameters<typeof applyPlan>[1]['fingerprintKey'],
 ): Promise<number> {
   const reporter = createProgressReporter(io.stderr, plan);
   const result = await applyPlan(plan, {
     admin: connection.client('write'),
-    ledger: new LedgerStore(workspace.ledgerFile),
-    fingerprintKey,
+    ledger: planned.ledgerStore,
+    fingerprintKey: planned.fingerprintKey,
     env: io.env,
     cwd: workspace.appDir,
     concurrency: options.concurrency,
@@ -118,7 +116,7 @@ async function execute(
     ...result.skipped.map((s) => s.change),
     ...result.manual,
   ];
-  await recordInPlace(manifest, workspace, notDone);
+  await recordInPlace(planned, notDone);
   return applyExitCode(result);
 }
 
@@ -171,10 +169,10 @@ async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOp
     }
     if (!hasChanges(saved.plan)) {
       info(io, 'No changes. The tenant matches the code.');
-      await recordInPlace(saved.manifest, workspace, []);
+      await recordInPlace(now, []);
       return 0;
     }
-    return await execute(saved.plan, saved.manifest, connection, workspace, io, options, now.fingerprintKey);
+    return await execute(saved.plan, now, connection, workspace, io, options);
   } finally {
     await connection.close();
   }
@@ -209,7 +207,7 @@ async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo)
         continue;
       }
       if (!hasChanges(planned.plan)) {
-        await recordInPlace(stack.manifest, workspace, []);
+        await recordInPlace(planned, []);
         continue;
       }
       if (!options.autoApprove) {
@@ -224,15 +222,7 @@ async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo)
           return 1;
         }
       }
-      const code = await execute(
-        planned.plan,
-        stack.manifest,
-        connection,
-        workspace,
-        io,
-        options,
-        planned.fingerprintKey,
-      );
+      const code = await execute(planned.plan, planned, connection, workspace, io, options);
       // Worst first, as applyExitCode orders them: 1 (failed), then 4 (manual), then 3 (pending).
       exit = exit === 1 || code === 1 ? 1 : Math.max(exit, code);
     }
