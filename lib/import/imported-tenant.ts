@@ -1,4 +1,4 @@
-import type { SmtpMsaRecord } from '../admin/workspace-admin';
+import type { SendAsRecord } from '../admin/workspace-admin';
 import { domainOf } from '../model/email';
 
 /**
@@ -23,22 +23,12 @@ export interface ImportedGatewayPolicy {
   readonly allowPerUserOutboundGateways: boolean;
 }
 
-/** A non-primary send-as identity of a user, as Gmail returns it. */
-export interface ImportedSendAs {
-  readonly sendAsEmail: string;
-  /** @default - not set */
-  readonly displayName?: string;
-  /** @default - not set */
-  readonly replyToAddress?: string;
-  /** @default - not set */
-  readonly signature?: string;
-  /** @default - not reported by Gmail */
-  readonly treatAsAlias?: boolean;
-  /** Only `true` is recorded. @default - not the default address */
-  readonly isDefault?: boolean;
-  /** Host, port and mode only: Gmail never returns the user name or the password. @default - no SMTP endpoint */
-  readonly smtpMsa?: SmtpMsaRecord;
-}
+/**
+ * A non-primary send-as identity of a user, as Gmail returns it (`SendAsRecord` without the primary flag and the
+ * verification status), normalised: empty strings are left out, `isDefault` is only ever `true`, and `smtpMsa`
+ * holds host, port and mode only (Gmail never returns the user name or the password).
+ */
+export type ImportedSendAs = Omit<SendAsRecord, 'isPrimary' | 'verificationStatus'>;
 
 /** A user of the tenant with its OU and its non-primary send-as identities. */
 export interface ImportedUser {
