@@ -6,29 +6,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { CLI, collect, describeRun, type CliResult } from './helpers/cli';
-import {
-  startCliTenant,
-  startPartnerSmtp,
-  synthPartnerGateway,
-  writeCalls,
-  type CliTenant,
-  type PartnerSmtp,
-} from './helpers/tenant';
+import { synthPartnerGateway, writeCalls, type CliTenant, type PartnerSmtp, usePartnerTenant } from './helpers/tenant';
 
 const PROMPT = "Only 'yes' will be accepted";
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
 
-beforeAll(async () => {
-  tenant = await startCliTenant();
-  smtp = await startPartnerSmtp(tenant.emulator);
-});
-
-afterAll(async () => {
-  await smtp.server.close();
-  await tenant.close();
-});
+usePartnerTenant((started) => ({ tenant, smtp } = started));
 
 /** Runs `mailpolicy apply --manifest FILE` on a pseudo-terminal and types `answer` at the prompt. */
 async function applyOnTerminal(answer: string): Promise<CliResult> {

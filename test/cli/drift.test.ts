@@ -5,13 +5,7 @@
 import { join } from 'node:path';
 
 import { describeRun, runCli, type CliResult } from './helpers/cli';
-import {
-  startCliTenant,
-  startPartnerSmtp,
-  synthPartnerGateway,
-  type CliTenant,
-  type PartnerSmtp,
-} from './helpers/tenant';
+import { synthPartnerGateway, type CliTenant, type PartnerSmtp, usePartnerTenant } from './helpers/tenant';
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
@@ -30,9 +24,9 @@ interface DriftJson {
   indeterminate: Array<{ kind: string; subject: string }>;
 }
 
+usePartnerTenant((started) => ({ tenant, smtp } = started));
+
 beforeAll(async () => {
-  tenant = await startCliTenant();
-  smtp = await startPartnerSmtp(tenant.emulator);
   const cwd = tenant.freshDir('drift');
   const env = { ...tenant.env, ...smtp.env, MAILPOLICY_RETRY_DEADLINE: '2s' };
   manifest = join(synthPartnerGateway(join(cwd, 'cdktf.out'), env), 'mail-policy.json');
@@ -55,11 +49,6 @@ beforeAll(async () => {
 
 afterEach(() => {
   tenant.emulator.control.setKnobs({ faults: {} });
-});
-
-afterAll(async () => {
-  await smtp.server.close();
-  await tenant.close();
 });
 
 test('a clean tenant has no drift (exit 0)', async () => {

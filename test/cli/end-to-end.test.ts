@@ -9,25 +9,16 @@ import { changeLines, describeRun, runCli, type CliResult } from './helpers/cli'
 import {
   editJson,
   filesUnder,
-  startCliTenant,
-  startPartnerSmtp,
   synthPartnerGateway,
   type CliTenant,
   type PartnerSmtp,
+  usePartnerTenant,
 } from './helpers/tenant';
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
 
-beforeAll(async () => {
-  tenant = await startCliTenant();
-  smtp = await startPartnerSmtp(tenant.emulator);
-});
-
-afterAll(async () => {
-  await smtp.server.close();
-  await tenant.close();
-});
+usePartnerTenant((started) => ({ tenant, smtp } = started));
 
 /** A fresh demo tenant, a fresh work folder with the synthesised example, and the env to run commands in it. */
 function freshRun(name: string): { cwd: string; manifest: string; env: NodeJS.ProcessEnv; outputs: CliResult[] } {

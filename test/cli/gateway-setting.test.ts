@@ -5,29 +5,15 @@
 import { join } from 'node:path';
 
 import { changeLines, describeRun, runCli, type CliResult } from './helpers/cli';
-import {
-  startCliTenant,
-  startPartnerSmtp,
-  synthPartnerGateway,
-  type CliTenant,
-  type PartnerSmtp,
-} from './helpers/tenant';
+import { synthPartnerGateway, type CliTenant, type PartnerSmtp, usePartnerTenant } from './helpers/tenant';
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
 
-beforeAll(async () => {
-  tenant = await startCliTenant();
-  smtp = await startPartnerSmtp(tenant.emulator);
-});
+usePartnerTenant((started) => ({ tenant, smtp } = started));
 
 afterEach(() => {
   tenant.emulator.control.setKnobs({ propagationDelayMs: 0, policyWrites: 'accepted' });
-});
-
-afterAll(async () => {
-  await smtp.server.close();
-  await tenant.close();
 });
 
 function freshRun(name: string): { manifest: string; cli(...args: string[]): Promise<CliResult> } {

@@ -9,26 +9,17 @@ import { scopesForAccess } from '../../lib/admin';
 import { changeLines, describeRun, runCli, type CliResult } from './helpers/cli';
 import {
   filesUnder,
-  startCliTenant,
-  startPartnerSmtp,
   synthPartnerGateway,
   writeCalls,
   type CliTenant,
   type PartnerSmtp,
+  usePartnerTenant,
 } from './helpers/tenant';
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
 
-beforeAll(async () => {
-  tenant = await startCliTenant();
-  smtp = await startPartnerSmtp(tenant.emulator);
-});
-
-afterAll(async () => {
-  await smtp.server.close();
-  await tenant.close();
-});
+usePartnerTenant((started) => ({ tenant, smtp } = started));
 
 interface Run {
   readonly cwd: string;

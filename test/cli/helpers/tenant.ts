@@ -92,6 +92,23 @@ export async function startPartnerSmtp(emulator: RunningEmulator, password?: str
 }
 
 /**
+ * Registers a `beforeAll` that starts an emulator tenant and the partner's SMTP server for the test file, hands
+ * them to `receive`, and an `afterAll` that stops both.
+ */
+export function usePartnerTenant(receive: (started: { tenant: CliTenant; smtp: PartnerSmtp }) => void): void {
+  let started: { tenant: CliTenant; smtp: PartnerSmtp } | undefined;
+  beforeAll(async () => {
+    const tenant = await startCliTenant();
+    started = { tenant, smtp: await startPartnerSmtp(tenant.emulator) };
+    receive(started);
+  });
+  afterAll(async () => {
+    await started?.smtp.server.close();
+    await started?.tenant.close();
+  });
+}
+
+/**
  * Synthesises examples/partner-gateway into `outdir` in the test process and returns the stack folder
  * (holding mail-policy.json and cdk.tf.json).
  */
