@@ -207,11 +207,10 @@ async function runScenario(emulator: EmulatorProcess, key: ServiceAccountKey, sc
   const baseAdmin = client(emulator, key, 'write', BASELINE_PARALLELISM, UNLIMITED);
   const baseBefore = await emulator.callCounts();
   const baseSampler = new RssSampler().start();
-  const identities = plan.changes.map((c) => c.desired).filter((d) => d !== undefined && 'sendAsEmail' in d);
+  const identities = plan.changes.flatMap((c) => (c.kind === 'sendAs' && c.action === 'create' ? [c.desired] : []));
   let created = 0;
   const base = await measure(() =>
     mapLimited(identities, BASELINE_PARALLELISM, async (spec) => {
-      if (!('sendAsEmail' in spec)) return;
       await baseAdmin.createSendAs(spec.userEmail, {
         sendAsEmail: spec.sendAsEmail,
         displayName: spec.displayName,

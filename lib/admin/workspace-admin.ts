@@ -1,3 +1,5 @@
+import type { LiveSendAs, LiveSmtpMsa } from '../model/send-as-fields';
+
 /**
  * The narrow seam between the engine and Google: only the calls the engine needs. `GoogleWorkspaceAdmin`
  * implements it over Google's official Node clients; the same class talks to the emulator when given the
@@ -45,24 +47,10 @@ export interface UserRecord {
 }
 
 /** SMTP settings as Gmail returns them: username and password are write-only and never come back. */
-export interface SmtpMsaRecord {
-  readonly host: string;
-  readonly port: number;
-  readonly securityMode: 'ssl' | 'starttls' | 'none' | 'securityModeUnspecified';
-}
+export type SmtpMsaRecord = LiveSmtpMsa;
 
-/** Gmail `SendAs`, as returned by get/list. */
-export interface SendAsRecord {
-  readonly sendAsEmail: string;
-  readonly displayName?: string;
-  readonly replyToAddress?: string;
-  readonly signature?: string;
-  readonly isPrimary?: boolean;
-  readonly isDefault?: boolean;
-  readonly treatAsAlias?: boolean;
-  readonly smtpMsa?: SmtpMsaRecord;
-  readonly verificationStatus?: 'accepted' | 'pending' | 'verificationStatusUnspecified';
-}
+/** Gmail `SendAs`, as returned by get/list (the shape the send-as field table reads). */
+export type SendAsRecord = LiveSendAs;
 
 /** What create/patch send. Holds resolved SMTP credentials: never log or persist this object. */
 export interface SendAsInput {
@@ -87,6 +75,11 @@ export interface AdminStats {
 /** Whether a client may write, deciding which OAuth scopes it asks for. */
 export type AccessLevel = 'read' | 'write';
 
+/** The `id:<orgUnitId>` form the Directory API accepts wherever it takes an OU path. */
+export function orgUnitIdRef(orgUnitId: string): string {
+  return `id:${orgUnitId}`;
+}
+
 export interface WorkspaceAdmin {
   readonly target: TargetInfo;
   readonly access: AccessLevel;
@@ -94,11 +87,12 @@ export interface WorkspaceAdmin {
   /** Every OU of the customer, the root included (one `orgunits.list` with `type=allIncludingParent`). */
   listOrgUnits(): Promise<OrgUnitRecord[]>;
   createOrgUnit(input: { name: string; parentOrgUnitPath: string; description?: string }): Promise<OrgUnitRecord>;
-  /** Renames, moves (new parent) or re-describes the OU at `orgUnitPath`. */
+  /** Renames, moves (new parent) or re-describes the OU at `orgUnitPath` (a path, or `orgUnitIdRef(id)`). */
   updateOrgUnit(
     orgUnitPath: string,
     patch: { name?: string; parentOrgUnitPath?: string; description?: string },
   ): Promise<OrgUnitRecord>;
+  /** Deletes the OU at `orgUnitPath` (a path, or `orgUnitIdRef(id)`). */
   deleteOrgUnit(orgUnitPath: string): Promise<void>;
 
   /** Every explicit gateway policy of the customer (filtered list, all pages). */

@@ -1,6 +1,7 @@
 import { normaliseEmail } from '../model/email';
 import type { Manifest } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
+import type { Change } from './change';
 import { ledgerKey } from './ledger-types';
 
 /**
@@ -34,21 +35,32 @@ export function defaultSwitchChangeId(userEmail: string, sendAsEmail: string): s
   return `${sendAsChangeId(userEmail, sendAsEmail)}#isDefault`;
 }
 
-/** The id of the object a change is about (a default switch is about its identity). */
-export function objectIdOf(changeId: string): string {
-  return changeId.replace(/#isDefault$/, '');
+/** The id of the object a change is about (a default switch is about its identity), from its typed target. */
+export function objectIdOf(change: Change): string {
+  switch (change.kind) {
+    case 'orgUnit':
+      return orgUnitChangeId(change.target.path);
+    case 'gatewayPolicy':
+      return gatewayPolicyChangeId(change.target.orgUnitPath);
+    case 'userPlacement':
+      return placementChangeId(change.target.email);
+    case 'sendAs':
+      return sendAsChangeId(change.target.userEmail, change.target.sendAsEmail);
+  }
 }
 
+/** The reason shown for a declared object that was in place after the last apply and is missing now. */
+export const REMOVED_OUTSIDE = 'was in place after the last apply; removed outside the code';
+
 /**
- * Every object the manifest puts in place, sorted: managed OUs, explicit gateway policies (not `inherit`), user
- * placements and send-as identities. OUs referenced with `fromPath` are not the stack's to put in place.
+ * Every object the manifest puts in place, sorted: managed OUs, gateway settings (an `inherit` setting is in
+ * place when the OU has no explicit policy), user placements and send-as identities. OUs referenced with
+ * `fromPath` are not the stack's to put in place.
  */
 export function declaredObjectIds(manifest: Manifest): string[] {
   const ids = new Set<string>();
   for (const ou of manifest.orgUnits) if (ou.managed) ids.add(orgUnitChangeId(ou.path));
-  for (const policy of manifest.gatewayPolicies) {
-    if (policy.allowPerUserOutboundGateways !== 'inherit') ids.add(gatewayPolicyChangeId(policy.orgUnitPath));
-  }
+  for (const policy of manifest.gatewayPolicies) ids.add(gatewayPolicyChangeId(policy.orgUnitPath));
   for (const user of manifest.users) if (user.orgUnitPath !== undefined) ids.add(placementChangeId(user.email));
   for (const identity of manifest.sendAs) ids.add(sendAsChangeId(identity.userEmail, identity.sendAsEmail));
   return [...ids].sort();

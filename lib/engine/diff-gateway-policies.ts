@@ -1,7 +1,7 @@
 import type { GatewayPolicySpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
-import { gatewayPolicyChangeId } from './change-ids';
-import type { AttributeChange, ChangeAction, SecurityFlag } from './plan';
+import { gatewayPolicyChangeId, REMOVED_OUTSIDE } from './change-ids';
+import type { AttributeChange, GatewayPolicyChange, SecurityFlag } from './change';
 import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
 
 /** Where the setting lives in the Admin console, for manual steps. */
@@ -55,28 +55,65 @@ export function diffGatewayPolicies(ctx: DiffContext): void {
       ctx.unchanged++;
       continue;
     }
-    let action: ChangeAction = desired === 'inherit' ? 'delete' : explicit ? 'update' : 'create';
-    if (manual) action = 'manual';
     const security: SecurityFlag[] = [];
     if (desired === true) security.push('allows-gateway');
     if (desired === 'inherit') security.push('destructive');
     const attributes: AttributeChange[] = [{ name: 'allowPerUserOutboundGateways', before, after: desired }];
-    ctx.addChange({
+    const orgUnitId = ou ? stripIdPrefix(ou.orgUnitId) : undefined;
+    const common = {
       id,
-      kind: 'gatewayPolicy',
-      action,
+      kind: 'gatewayPolicy' as const,
       subject: spec.orgUnitPath,
       attributes,
       dependsOn: ouChange ? [ouChange] : [],
       security,
-      ...(desired === 'inherit' ? { reason: 'the OU inherits the setting of its parent again' } : {}),
       desired: spec,
-      observed: {
-        ...(ou ? { orgUnitId: stripIdPrefix(ou.orgUnitId), orgUnitPath: ou.orgUnitPath } : {}),
-        ...(explicit ? { policyName: explicit.name } : {}),
-      },
-      ...(manual ? { manualSteps: gatewayManualSteps(spec.orgUnitPath, desired) } : {}),
-    });
+    };
+    const target = {
+      orgUnitPath: spec.orgUnitPath,
+      ...(orgUnitId !== undefined ? { orgUnitId } : {}),
+      ...(explicit ? { policyName: explicit.name } : {}),
+    };
+    // The stack put this setting in place before: the tenant changed it (or removed it) outside the code.
+    const cause = ctx.causeFor(id);
+    const reason =
+      desired === 'inherit'
+        ? 'the OU inherits the setting of its parent again'
+        : cause === 'tenant' && !explicit
+          ? REMOVED_OUTSIDE
+          : undefined;
+    let change: GatewayPolicyChange;
+    if (manual) {
+      change = {
+        ...common,
+        action: 'manual',
+        cause,
+        ...(reason ? { reason } : {}),
+        target,
+        write: { allow: desired },
+        manualSteps: gatewayManualSteps(spec.orgUnitPath, desired),
+      };
+    } else if (desired === 'inherit') {
+      if (!explicit || orgUnitId === undefined) continue; // nothing explicit to remove
+      change = {
+        ...common,
+        action: 'delete',
+        cause,
+        reason: 'the OU inherits the setting of its parent again',
+        target: { ...target, orgUnitId, policyName: explicit.name },
+      };
+    } else if (explicit && orgUnitId !== undefined) {
+      change = {
+        ...common,
+        action: 'update',
+        cause,
+        target: { ...target, orgUnitId, policyName: explicit.name },
+        write: { allow: desired },
+      };
+    } else {
+      change = { ...common, action: 'create', cause, ...(reason ? { reason } : {}), target, write: { allow: desired } };
+    }
+    ctx.addChange(change);
   }
 }
 

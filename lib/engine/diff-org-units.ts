@@ -2,8 +2,8 @@ import type { OrgUnitRecord } from '../admin/workspace-admin';
 import type { OrgUnitSpec } from '../model/manifest';
 import { orgUnitDepth, orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../model/org-unit-path';
 import { orgUnitSubject } from '../model/rules/finding-rule';
-import { orgUnitChangeId } from './change-ids';
-import type { AttributeChange } from './plan';
+import { orgUnitChangeId, REMOVED_OUTSIDE } from './change-ids';
+import type { AttributeChange, OrgUnitWriteField } from './change';
 import { compareStrings, type DiffContext } from './private/diff-context';
 
 /** Rule id of the blocking finding for an OU the stack references (`OrgUnit.fromPath`) that does not exist. */
@@ -75,8 +75,10 @@ export function diffOrgUnits(ctx: DiffContext): void {
           attributes,
           dependsOn,
           security: [],
+          cause: ctx.causeFor(id),
+          target: { path: spec.path, orgUnitId: current.orgUnitId, livePath: current.orgUnitPath },
           desired: spec,
-          observed: observedOf(current),
+          write: { fields: ['description'] },
         });
       continue;
     }
@@ -84,11 +86,21 @@ export function diffOrgUnits(ctx: DiffContext): void {
     if (origin) {
       ctx.liveOrgUnitFor.set(key, origin);
       const attributes: AttributeChange[] = [];
-      if (origin.name !== nameOf(spec)) attributes.push({ name: 'name', before: origin.name, after: nameOf(spec) });
+      const fields: OrgUnitWriteField[] = [];
+      if (origin.name !== nameOf(spec)) {
+        attributes.push({ name: 'name', before: origin.name, after: nameOf(spec) });
+        fields.push('name');
+      }
       const originParent = origin.parentOrgUnitPath ?? parentOrgUnitPath(origin.orgUnitPath) ?? ROOT_PATH;
-      if (orgUnitKey(ctx.projectPath(originParent)) !== orgUnitKey(parentPath))
+      if (orgUnitKey(ctx.projectPath(originParent)) !== orgUnitKey(parentPath)) {
         attributes.push({ name: 'parentOrgUnitPath', before: originParent, after: parentPath });
-      attributes.push(...descriptionChange(spec, origin));
+        fields.push('parentOrgUnitPath');
+      }
+      const description = descriptionChange(spec, origin);
+      attributes.push(...description);
+      if (description.length > 0) fields.push('description');
+      // A move whose every field already matches (case-only path differences) still re-states the name.
+      if (fields.length === 0) fields.push('name');
       ctx.addChange({
         id,
         kind: 'orgUnit',
@@ -97,9 +109,11 @@ export function diffOrgUnits(ctx: DiffContext): void {
         attributes,
         dependsOn,
         security: [],
+        cause: 'move',
         reason: `moved in code from ${origin.orgUnitPath}`,
+        target: { path: spec.path, orgUnitId: origin.orgUnitId, livePath: origin.orgUnitPath },
         desired: spec,
-        observed: { ...observedOf(origin), movedFrom: origin.orgUnitPath },
+        write: { fields },
       });
       continue;
     }
@@ -107,7 +121,12 @@ export function diffOrgUnits(ctx: DiffContext): void {
       { name: 'name', after: nameOf(spec) },
       { name: 'parentOrgUnitPath', after: parentPath },
     ];
-    if (spec.description !== undefined) attributes.push({ name: 'description', after: spec.description });
+    const fields: OrgUnitWriteField[] = ['name', 'parentOrgUnitPath'];
+    if (spec.description !== undefined) {
+      attributes.push({ name: 'description', after: spec.description });
+      fields.push('description');
+    }
+    const cause = ctx.causeFor(id);
     ctx.addChange({
       id,
       kind: 'orgUnit',
@@ -116,7 +135,11 @@ export function diffOrgUnits(ctx: DiffContext): void {
       attributes,
       dependsOn,
       security: [],
+      cause,
+      ...(cause === 'tenant' ? { reason: REMOVED_OUTSIDE } : {}),
+      target: { path: spec.path },
       desired: spec,
+      write: { fields },
     });
   }
 }
@@ -124,10 +147,6 @@ export function diffOrgUnits(ctx: DiffContext): void {
 function descriptionChange(spec: OrgUnitSpec, current: OrgUnitRecord): AttributeChange[] {
   if (spec.description === undefined || (current.description ?? '') === spec.description) return [];
   return [{ name: 'description', before: current.description ?? '', after: spec.description }];
-}
-
-function observedOf(ou: OrgUnitRecord): Record<string, unknown> {
-  return { orgUnitId: ou.orgUnitId, orgUnitPath: ou.orgUnitPath };
 }
 
 /** First declaration of each path wins; parents before children, then by path. */

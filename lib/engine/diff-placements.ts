@@ -63,8 +63,10 @@ export function diffPlacements(ctx: DiffContext): void {
       attributes: [{ name: 'orgUnitPath', before: user.value.orgUnitPath, after: desiredPath }],
       dependsOn: ouChange ? [ouChange] : [],
       security: [],
+      cause: ctx.causeFor(placementChangeId(key)),
+      target: { email: key, liveOrgUnitPath: user.value.orgUnitPath },
       desired: spec,
-      observed: { orgUnitPath: user.value.orgUnitPath },
+      write: { orgUnitPath: desiredPath },
     });
   }
 }

@@ -3,18 +3,32 @@ import { normaliseEmail } from '../model/email';
 import type { SendAsSpec, UserSpec } from '../model/manifest';
 import { orgUnitAncestry } from '../model/org-unit-path';
 import { compareFingerprints } from '../model/secret-ref';
-import { defaultSwitchChangeId, gatewayPolicyChangeId, placementChangeId, sendAsChangeId } from './change-ids';
+import {
+  creationFields,
+  declaredPlainFields,
+  plainFieldDifferences,
+  smtpEndpointDifferences,
+  type SendAsFieldName,
+} from '../model/send-as-fields';
+import type { AttributeChange, SecurityFlag, SendAsChange } from './change';
+import {
+  defaultSwitchChangeId,
+  gatewayPolicyChangeId,
+  placementChangeId,
+  REMOVED_OUTSIDE,
+  sendAsChangeId,
+} from './change-ids';
 import { reportMissingUser } from './diff-placements';
 import { ledgerKey } from './ledger-types';
 import { scopeMembersKey } from './observe';
-import type { AttributeChange, SecurityFlag } from './plan';
 import { compareStrings, type DiffContext } from './private/diff-context';
-import { sanitiseSignature } from './signature';
+
+type SendAsWriteField = SendAsFieldName;
 
 /** The note shown for an identity with SMTP whose credentials apply has never recorded. */
 export const CREDENTIALS_NOT_VERIFIABLE = 'SMTP credentials not verifiable until the first apply records them.';
 
-const SENSITIVE: readonly AttributeChange[] = [
+const SENSITIVE: AttributeChange[] = [
   { name: 'smtp.username', sensitive: true },
   { name: 'smtp.password', sensitive: true },
 ];
@@ -110,8 +124,9 @@ export function diffSendAs(ctx: DiffContext): void {
         attributes: liveAttributes(identity),
         dependsOn: [],
         security: ['destructive'],
+        cause: 'scope',
         reason: `not declared, inside exclusive scope ${scope}`,
-        observed: { userEmail: user, sendAsEmail: identity.sendAsEmail },
+        target: { userEmail: user, sendAsEmail: identity.sendAsEmail },
       });
     }
   }
@@ -163,28 +178,44 @@ function liveAttributes(identity: SendAsRecord): AttributeChange[] {
   return out;
 }
 
+/** The identity a change is about: the user (lower case) and the address as the live record spells it. */
+function targetOf(spec: SendAsSpec, live?: SendAsRecord): SendAsChange['target'] {
+  return {
+    userEmail: normaliseEmail(spec.userEmail),
+    sendAsEmail: live?.sendAsEmail ?? spec.sendAsEmail,
+    ...(live?.isPrimary ? { isPrimary: true } : {}),
+    ...(live?.verificationStatus ? { verificationStatus: live.verificationStatus } : {}),
+  };
+}
+
+/** What a create (or the create half of a replace) writes and shows: every declared field but the default. */
+function creation(spec: SendAsSpec): { attributes: AttributeChange[]; fields: SendAsWriteField[] } {
+  const attributes: AttributeChange[] = [];
+  const fields = creationFields(spec);
+  for (const { name, value } of declaredPlainFields(spec)) {
+    if (fields.includes(name)) attributes.push({ name, after: value });
+  }
+  if (spec.smtp) {
+    attributes.push(
+      { name: 'smtp.host', after: spec.smtp.host },
+      { name: 'smtp.port', after: spec.smtp.port },
+      { name: 'smtp.securityMode', after: spec.smtp.securityMode },
+      ...SENSITIVE,
+    );
+  }
+  return { attributes, fields };
+}
+
 function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | undefined, deps: string[]): void {
   const key = ledgerKey(spec.userEmail, spec.sendAsEmail);
   const id = sendAsChangeId(spec.userEmail, spec.sendAsEmail);
   const subject = subjectOf(spec);
-  const security: SecurityFlag[] = [];
   const smtp = spec.smtp;
+  const withoutTls: SecurityFlag[] = smtp?.securityMode === 'none' ? ['smtp-without-tls'] : [];
   if (!live) {
-    const attributes: AttributeChange[] = [];
-    if (spec.displayName !== undefined) attributes.push({ name: 'displayName', after: spec.displayName });
-    if (spec.replyToAddress !== undefined) attributes.push({ name: 'replyToAddress', after: spec.replyToAddress });
-    if (spec.signature !== undefined) attributes.push({ name: 'signature', after: sanitiseSignature(spec.signature) });
-    if (spec.treatAsAlias !== undefined) attributes.push({ name: 'treatAsAlias', after: spec.treatAsAlias });
-    if (smtp) {
-      attributes.push(
-        { name: 'smtp.host', after: smtp.host },
-        { name: 'smtp.port', after: smtp.port },
-        { name: 'smtp.securityMode', after: smtp.securityMode },
-        ...SENSITIVE,
-      );
-      if (smtp.securityMode === 'none') security.push('smtp-without-tls');
-      noteUnresolved(ctx, spec);
-    }
+    const { attributes, fields } = creation(spec);
+    if (smtp) noteUnresolved(ctx, spec);
+    const cause = ctx.causeFor(id);
     ctx.addChange({
       id,
       kind: 'sendAs',
@@ -192,35 +223,19 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
       subject,
       attributes,
       dependsOn: deps,
-      security,
+      security: withoutTls,
+      cause,
+      ...(cause === 'tenant' ? { reason: REMOVED_OUTSIDE } : {}),
+      target: targetOf(spec),
       desired: spec,
+      write: { fields },
     });
     if (spec.isDefault === true) addDefaultSwitch(ctx, spec, id, false);
     return;
   }
-  const attributes: AttributeChange[] = [];
-  if (spec.displayName !== undefined && (live.displayName ?? '') !== spec.displayName)
-    attributes.push({ name: 'displayName', before: live.displayName ?? '', after: spec.displayName });
-  if (
-    spec.replyToAddress !== undefined &&
-    normaliseEmail(live.replyToAddress ?? '') !== normaliseEmail(spec.replyToAddress)
-  )
-    attributes.push({ name: 'replyToAddress', before: live.replyToAddress ?? '', after: spec.replyToAddress });
-  if (spec.signature !== undefined) {
-    const desired = sanitiseSignature(spec.signature);
-    if ((live.signature ?? '') !== desired)
-      attributes.push({ name: 'signature', before: live.signature ?? '', after: desired });
-  }
-  if (spec.treatAsAlias !== undefined && (live.treatAsAlias ?? false) !== spec.treatAsAlias)
-    attributes.push({ name: 'treatAsAlias', before: live.treatAsAlias ?? false, after: spec.treatAsAlias });
-  const observed = {
-    userEmail: normaliseEmail(spec.userEmail),
-    sendAsEmail: live.sendAsEmail,
-    ...(live.isPrimary ? { isPrimary: true } : {}),
-    ...(live.verificationStatus ? { verificationStatus: live.verificationStatus } : {}),
-  };
   if (!smtp && live.smtpMsa) {
     // SMTP removed in code: Gmail cannot drop smtpMsa from an identity, so it is deleted and created again.
+    const { attributes, fields } = creation(spec);
     attributes.push(
       { name: 'smtp.host', before: live.smtpMsa.host },
       { name: 'smtp.port', before: live.smtpMsa.port },
@@ -234,38 +249,43 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
       attributes,
       dependsOn: deps,
       security: ['destructive'],
+      cause: ctx.causeFor(id),
       reason: 'the SMTP endpoint was removed in code; Gmail cannot remove it from an existing identity',
+      target: targetOf(spec, live),
       desired: spec,
-      observed,
+      write: { fields },
     });
     if (spec.isDefault === true) addDefaultSwitch(ctx, spec, id, live.isDefault === true);
     return;
   }
-  if (spec.isDefault === true && live.isDefault !== true)
-    attributes.push({ name: 'isDefault', before: live.isDefault ?? false, after: true });
+  const attributes: AttributeChange[] = [];
+  const fields: SendAsWriteField[] = [];
+  for (const difference of plainFieldDifferences(spec, live)) {
+    attributes.push(difference);
+    fields.push(difference.name);
+  }
+  let rotation = false;
   if (smtp) {
-    const current = live.smtpMsa;
-    const endpoint: AttributeChange[] = [];
-    if (!current || current.host.toLowerCase() !== smtp.host.toLowerCase())
-      endpoint.push({ name: 'smtp.host', before: current?.host, after: smtp.host });
-    if (!current || current.port !== smtp.port)
-      endpoint.push({ name: 'smtp.port', before: current?.port, after: smtp.port });
-    if (!current || current.securityMode !== smtp.securityMode)
-      endpoint.push({ name: 'smtp.securityMode', before: current?.securityMode, after: smtp.securityMode });
+    const endpoint = smtpEndpointDifferences(smtp, live.smtpMsa);
     if (endpoint.length > 0) {
       // A new endpoint always re-sends the credentials.
       attributes.push(...endpoint, ...SENSITIVE);
+      fields.push('smtpMsa');
       noteUnresolved(ctx, spec);
     } else {
-      attributes.push(...credentialChanges(ctx, spec, key));
+      const credentials = credentialChanges(ctx, spec, key);
+      if (credentials.length > 0) {
+        attributes.push(...credentials);
+        fields.push('smtpMsa');
+        rotation = true;
+      }
     }
-    if (smtp.securityMode === 'none' && attributes.some((a) => a.name.startsWith('smtp.')))
-      security.push('smtp-without-tls');
   }
-  if (attributes.length === 0) {
+  if (fields.length === 0) {
     ctx.unchanged++;
     return;
   }
+  const onlyRotation = rotation && fields.length === 1;
   ctx.addChange({
     id,
     kind: 'sendAs',
@@ -273,9 +293,11 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     subject,
     attributes,
     dependsOn: deps,
-    security,
+    security: fields.includes('smtpMsa') ? withoutTls : [],
+    cause: onlyRotation ? 'rotation' : ctx.causeFor(id),
+    target: targetOf(spec, live),
     desired: spec,
-    observed,
+    write: { fields },
   });
 }
 
@@ -329,7 +351,10 @@ function addDefaultSwitch(ctx: DiffContext, spec: SendAsSpec, createId: string, 
     attributes: [{ name: 'isDefault', before: alreadyDefault, after: true }],
     dependsOn: [createId],
     security: [],
+    cause: 'default-switch',
     reason: 'becomes the default From address once created',
+    target: targetOf(spec),
     desired: spec,
+    write: { fields: ['isDefault'] },
   });
 }

@@ -7,7 +7,8 @@ import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
 import { diffSendAs, plannedOrgUnitOf } from './diff-send-as';
-import { PLAN_FORMAT_VERSION, type Change, type Plan, type PlanSummary } from './plan';
+import { type Change } from './change';
+import { PLAN_FORMAT_VERSION, type Plan, type PlanSummary } from './plan';
 import { compareStrings, DiffContext, stripIdPrefix, type DiffInput } from './private/diff-context';
 import { orderChanges } from './private/order';
 
@@ -93,10 +94,10 @@ function checkLiveGateways(ctx: DiffContext): void {
   }
   for (const change of ctx.changes.values()) {
     if (change.kind !== 'gatewayPolicy') continue;
-    const after = change.attributes.find((a) => a.name === 'allowPerUserOutboundGateways')?.after;
-    const key = orgUnitKey(change.subject);
+    const after = change.action === 'delete' ? 'inherit' : change.write.allow;
+    const key = orgUnitKey(change.target.orgUnitPath);
     if (after === 'inherit') explicit.delete(key);
-    else if (typeof after === 'boolean') explicit.set(key, after);
+    else explicit.set(key, after);
   }
   const placements = new Map<string, string>();
   for (const user of ctx.input.manifest.users) {

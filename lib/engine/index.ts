@@ -1,3 +1,4 @@
+export * from './change';
 export * from './change-ids';
 export * from './credentials';
 export * from './diff';
@@ -12,4 +13,3 @@ export * from './observed-state';
 export * from './plan';
 export * from './render';
 export * from './saved-plan';
-export * from './signature';

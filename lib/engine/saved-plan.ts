@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { ManifestSchema, type Manifest } from '../model/manifest';
 import type { ObservedState } from './observed-state';
-import { PLAN_FORMAT_VERSION, type Plan } from './plan';
+import { PlanSchema, type Plan } from './plan';
 
 /** Version of the saved-plan file. */
-export const SAVED_PLAN_VERSION = 1;
+export const SAVED_PLAN_VERSION = 2;
 
 /** What `plan --out` saves: the reviewed plan, the manifest it came from and a digest of what was observed. */
 export interface SavedPlan {
@@ -34,64 +34,14 @@ export function digestObserved(observed: ObservedState): string {
   return `sha256:${createHash('sha256').update(canonicalJson(observed), 'utf8').digest('hex')}`;
 }
 
-const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs']);
-const FindingSchema = z.object({
-  ruleId: z.string(),
-  level: z.enum(['error', 'warning', 'info']),
-  subject: z.string(),
-  message: z.string(),
-  fix: z.string(),
-  constructPath: z.string().optional(),
-  acknowledged: z.string().optional(),
-});
-const PlanSchema = z.object({
-  formatVersion: z.literal(PLAN_FORMAT_VERSION),
-  mode: z.enum(['plan', 'drift']).optional(),
-  stack: z.string(),
-  target: z.object({ kind: z.enum(['google', 'emulator']), description: z.string() }),
-  changes: z.array(
-    z.object({
-      id: z.string(),
-      kind: ChangeKindSchema,
-      action: z.enum(['create', 'update', 'delete', 'replace', 'manual']),
-      subject: z.string(),
-      attributes: z.array(
-        z.object({
-          name: z.string(),
-          before: z.unknown().optional(),
-          after: z.unknown().optional(),
-          sensitive: z.boolean().optional(),
-        }),
-      ),
-      dependsOn: z.array(z.string()),
-      security: z.array(z.enum(['allows-gateway', 'smtp-without-tls', 'destructive'])),
-      reason: z.string().optional(),
-      desired: z.record(z.string(), z.unknown()).optional(),
-      observed: z.record(z.string(), z.unknown()).optional(),
-      manualSteps: z.array(z.string()).optional(),
-    }),
-  ),
-  findings: z.array(FindingSchema),
-  indeterminate: z.array(z.object({ kind: ChangeKindSchema, subject: z.string(), error: z.string() })),
-  unmanaged: z.array(z.object({ kind: ChangeKindSchema, subject: z.string() })),
-  notes: z.array(z.object({ subject: z.string(), message: z.string() })),
-  summary: z.object({
-    create: z.number(),
-    update: z.number(),
-    delete: z.number(),
-    replace: z.number(),
-    manual: z.number(),
-    unchanged: z.number(),
-    indeterminate: z.number(),
-    blockingFindings: z.number(),
-  }),
-});
-const SavedPlanFileSchema = z.object({
-  savedPlanVersion: z.literal(SAVED_PLAN_VERSION),
-  observedDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  plan: PlanSchema,
-  manifest: ManifestSchema,
-});
+const SavedPlanFileSchema = z
+  .object({
+    savedPlanVersion: z.literal(SAVED_PLAN_VERSION),
+    observedDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    plan: PlanSchema,
+    manifest: ManifestSchema,
+  })
+  .strict();
 
 /** Writes a saved plan (JSON, keys in a fixed order). The plan and manifest hold no secret values. */
 export function writeSavedPlan(file: string, saved: SavedPlan): void {
@@ -140,7 +90,7 @@ export function readSavedPlan(file: string): SavedPlan {
     );
   }
   return {
-    plan: parsed.data.plan as unknown as Plan,
+    plan: parsed.data.plan,
     manifest: parsed.data.manifest,
     observedDigest: parsed.data.observedDigest,
   };

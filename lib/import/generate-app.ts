@@ -1,3 +1,4 @@
+import { importablePlainFields } from '../model/send-as-fields';
 import type { Finding } from '../model/findings';
 import { formatValidationIssue } from '../model/findings';
 import type { Manifest } from '../model/manifest';
@@ -81,11 +82,9 @@ function identityLines(userVariable: string, identity: IdentityNode): string[] {
   lines.push(`new SendAsIdentity(policy, ${tsString(identity.constructId)}, {`);
   lines.push(`  user: ${userVariable},`);
   lines.push(`  sendAsEmail: ${tsString(s.sendAsEmail)},`);
-  if (s.displayName !== undefined) lines.push(`  displayName: ${tsString(s.displayName)},`);
-  if (s.replyToAddress !== undefined) lines.push(`  replyTo: ${tsString(s.replyToAddress)},`);
-  if (s.signature !== undefined) lines.push(`  signature: ${tsString(s.signature)},`);
-  if (s.treatAsAlias !== undefined) lines.push(`  treatAsAlias: ${s.treatAsAlias},`);
-  if (s.isDefault === true) lines.push('  isDefault: true,');
+  for (const { prop, value } of importablePlainFields(s)) {
+    lines.push(`  ${prop}: ${typeof value === 'string' ? tsString(value) : String(value)},`);
+  }
   if (identity.smtp) {
     lines.push('  smtp: {');
     lines.push(`    host: ${tsString(identity.smtp.host)},`);

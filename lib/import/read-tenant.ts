@@ -1,3 +1,4 @@
+import { importablePlainFields } from '../model/send-as-fields';
 import type { SendAsRecord, UserRecord, WorkspaceAdmin } from '../admin/workspace-admin';
 import { normaliseEmail, sameEmail } from '../model/email';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
@@ -72,21 +73,13 @@ function stripIdPrefix(id: string): string {
   return id.replace(/^(id:|orgUnits\/)/, '');
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
+/** The importable fields of a live identity, as the send-as field table decides them. */
 function importedSendAs(record: SendAsRecord): ImportedSendAs {
-  const displayName = nonEmpty(record.displayName);
-  const replyToAddress = nonEmpty(record.replyToAddress);
-  const signature = nonEmpty(record.signature);
+  const fields: Record<string, string | boolean> = {};
+  for (const { name, value } of importablePlainFields(record)) fields[name] = value;
   return {
     sendAsEmail: record.sendAsEmail,
-    ...(displayName !== undefined ? { displayName } : {}),
-    ...(replyToAddress !== undefined ? { replyToAddress } : {}),
-    ...(signature !== undefined ? { signature } : {}),
-    ...(typeof record.treatAsAlias === 'boolean' ? { treatAsAlias: record.treatAsAlias } : {}),
-    ...(record.isDefault === true ? { isDefault: true } : {}),
+    ...fields,
     ...(record.smtpMsa
       ? { smtpMsa: { host: record.smtpMsa.host, port: record.smtpMsa.port, securityMode: record.smtpMsa.securityMode } }
       : {}),
@@ -126,7 +119,7 @@ export async function readTenant(admin: WorkspaceAdmin, options: ReadTenantOptio
     .filter((r) => r.orgUnitPath !== ROOT_PATH && orgUnitKey(r.orgUnitPath) !== orgUnitKey(topPath))
     .filter((r) => isWithinOrgUnit(r.orgUnitPath, topPath))
     .map((r) => {
-      const description = nonEmpty(r.description);
+      const description = r.description === undefined || r.description === '' ? undefined : r.description;
       return {
         path: r.orgUnitPath,
         name: r.name,

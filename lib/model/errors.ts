@@ -40,6 +40,8 @@ export const ErrorCodes = {
   LEDGER_CORRUPT: 'MP3002',
   /** Some changes of an apply failed; the rest were done. */
   APPLY_INCOMPLETE: 'MP3003',
+  /** A change breaks the plan's contract (a kind or action no executor knows, a target that does not fit). */
+  PLAN_INVARIANT: 'MP3020',
 
   /** The command line is wrong (unknown flag, missing value). */
   USAGE: 'MP4000',

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Shapes shared by validation (hard errors with a JSON path and a construct path) and the rule pack
  * (findings with a level that a user may acknowledge).
@@ -21,22 +23,26 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-export type FindingLevel = 'error' | 'warning' | 'info';
+export const FindingLevelSchema = z.enum(['error', 'warning', 'info']);
+export type FindingLevel = z.infer<typeof FindingLevelSchema>;
 
-/** A finding of the rule pack. */
-export interface Finding {
-  /** Stable rule id, for example `MPR-GATEWAY-AT-ROOT`. */
-  readonly ruleId: string;
-  readonly level: FindingLevel;
-  /** What the finding is about: `orgUnit:/Sales`, `sendAs:user@example.com/alias@partner.com`, … */
-  readonly subject: string;
-  readonly message: string;
-  /** How to fix it. */
-  readonly fix: string;
-  readonly constructPath?: string;
-  /** The reason given by `acknowledge()`, when the finding was accepted on purpose. */
-  readonly acknowledged?: string;
-}
+/** A finding of the rule pack (or of the plan's live checks). */
+export const FindingSchema = z
+  .object({
+    /** Stable rule id, for example `MPR-GATEWAY-AT-ROOT`. */
+    ruleId: z.string(),
+    level: FindingLevelSchema,
+    /** What the finding is about: `orgUnit:/Sales`, `sendAs:user@example.com/alias@partner.com`, … */
+    subject: z.string(),
+    message: z.string(),
+    /** How to fix it. */
+    fix: z.string(),
+    constructPath: z.string().optional(),
+    /** The reason given by `acknowledge()`, when the finding was accepted on purpose. */
+    acknowledged: z.string().optional(),
+  })
+  .strict();
+export type Finding = z.infer<typeof FindingSchema>;
 
 /** Renders one issue as a compiler-style line. */
 export function formatValidationIssue(issue: ValidationIssue): string {

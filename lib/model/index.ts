@@ -8,3 +8,5 @@ export * from './parse-manifest';
 export * from './secret-ref';
 export * from './validate-manifest';
 export * from './rules';
+export * from './signature';
+export * from './send-as-fields';

@@ -1,6 +1,7 @@
 import { ledgerKey } from '../../lib/engine/ledger-types';
 import type { ObservedState } from '../../lib/engine/observed-state';
-import type { Change, Plan } from '../../lib/engine/plan';
+import { manualStepsOf, type Change } from '../../lib/engine/change';
+import type { Plan } from '../../lib/engine/plan';
 import { emptyManifest, type Manifest } from '../../lib/model/manifest';
 import { credentialsFor, observedFrom, ok } from './helpers/converged';
 import { emptyTenant, partnerManifest, plan } from './helpers/scenario';
@@ -84,7 +85,8 @@ describe('diff rules', () => {
         { name: 'name', before: 'Partners', after: 'Partner Desk' },
         { name: 'parentOrgUnitPath', before: '/', after: '/Eng' },
       ],
-      observed: { orgUnitId: 'p', movedFrom: '/Partners' },
+      cause: 'move',
+      target: { orgUnitId: 'p', livePath: '/Partners' },
     });
   });
 
@@ -122,11 +124,12 @@ describe('diff rules', () => {
       ]),
     };
     const api = plan(m, base);
-    expect(byId(api, 'gatewayPolicy:/a')).toMatchObject({ action: 'delete', observed: { policyName: 'policies/1' } });
+    expect(byId(api, 'gatewayPolicy:/a')).toMatchObject({ action: 'delete', target: { policyName: 'policies/1' } });
     expect(byId(api, 'gatewayPolicy:/b')).toMatchObject({ action: 'update', security: ['allows-gateway'] });
     const manual = plan(m, { ...base, policyWrites: 'manual' });
     expect(manual.changes.map((c) => c.action)).toEqual(['manual', 'manual']);
-    expect(byId(manual, 'gatewayPolicy:/b')?.manualSteps?.join('\n')).toMatch(
+    const steps = byId(manual, 'gatewayPolicy:/b');
+    expect(steps && manualStepsOf(steps).join('\n')).toMatch(
       /Admin console › Apps › Google Workspace › Gmail › End User Access[\s\S]*select \/B[\s\S]*tick "Allow users to send mail through an external SMTP server[\s\S]*24 hours/,
     );
     expect(manual.summary.manual).toBe(2);

@@ -54,7 +54,7 @@ describe('saved plans', () => {
 });
 
 describe('drift report', () => {
-  test('reports changes made behind the code once each, with current and desired values; creates are not drift', () => {
+  test('reports changes made behind the code to objects the stack put in place, with current and desired values', () => {
     const m = partnerManifest();
     const { observed, ledger } = observedFrom(m);
     const sendAs = observed.sendAs['alice@example.com'];
@@ -76,10 +76,10 @@ describe('drift report', () => {
       },
       gatewayPolicies: ok([]),
     };
-    const drift = driftReport(plan(m, changed, ledger));
+    // The stack's last apply put the identity in place (not the policy, whose removal therefore reads as new code).
+    const applied = { ...ledger, inPlace: { [m.stack]: ['sendAs:alice@example.com/alice@partner.com'] } };
+    const drift = driftReport(plan(m, changed, applied));
     expect(drift.mode).toBe('drift');
-    // The policy was removed: a create, which without a record of what apply put in place cannot be told from
-    // new code, so it is not listed.
     expect(drift.changes.map((c) => c.id)).toEqual(['sendAs:alice@example.com/alice@partner.com']);
     expect(drift.changes[0].attributes).toEqual([
       { name: 'displayName', before: 'Hacked', after: 'Alice (Partner)' },
@@ -94,15 +94,17 @@ describe('drift report', () => {
     const m = partnerManifest();
     const { observed, ledger } = observedFrom(m);
     const removed: ObservedState = { ...observed, gatewayPolicies: ok([]) };
-    const planned = plan(m, removed, ledger);
+    const applied = { ...ledger, inPlace: { [m.stack]: declaredObjectIds(m) } };
+    const planned = plan(m, removed, applied);
     const policyId = planned.changes.find((c) => c.kind === 'gatewayPolicy')?.id;
     expect(policyId).toBeDefined();
 
-    const drift = driftReport(planned, declaredObjectIds(m));
+    const drift = driftReport(planned);
 
     expect(drift.changes.map((c) => `${c.action} ${c.id}`)).toEqual([`create ${policyId}`]);
     expect(drift.changes[0].reason).toMatch(/removed outside the code/);
-    expect(driftReport(planned, []).changes).toEqual([]);
+    // Never applied by this stack: the missing policy is what the code adds, not drift.
+    expect(driftReport(plan(m, removed, ledger)).changes).toEqual([]);
   });
 
   test('a read error is never drift', () => {

@@ -13,6 +13,7 @@ import type {
   SmtpMsaRecord,
   UserRecord,
 } from '../workspace-admin';
+import { SEND_AS_FIELD_NAMES } from '../../model/send-as-fields';
 
 export const GATEWAY_SETTING_TYPE = 'settings/gmail.per_user_outbound_gateway';
 
@@ -107,32 +108,27 @@ function toSmtpMsa(msa: gmail_v1.Schema$SmtpMsa | undefined): SmtpMsaRecord | un
 
 export function toSendAs(sendAs: gmail_v1.Schema$SendAs): SendAsRecord {
   const status = sendAs.verificationStatus;
-  return defined({
-    sendAsEmail: sendAs.sendAsEmail ?? '',
-    displayName: sendAs.displayName ?? undefined,
-    replyToAddress: sendAs.replyToAddress ?? undefined,
-    signature: sendAs.signature ?? undefined,
-    isPrimary: sendAs.isPrimary ?? undefined,
-    isDefault: sendAs.isDefault ?? undefined,
-    treatAsAlias: sendAs.treatAsAlias ?? undefined,
-    smtpMsa: toSmtpMsa(sendAs.smtpMsa),
-    verificationStatus:
-      status === 'accepted' || status === 'pending' || status === 'verificationStatusUnspecified' ? status : undefined,
-  });
+  const record: Record<string, unknown> = { sendAsEmail: sendAs.sendAsEmail ?? '' };
+  // The managed fields, as the send-as field table lists them; then the read-only ones.
+  for (const name of SEND_AS_FIELD_NAMES) {
+    if (name === 'smtpMsa') record.smtpMsa = toSmtpMsa(sendAs.smtpMsa);
+    else record[name] = sendAs[name] ?? undefined;
+  }
+  record.isPrimary = sendAs.isPrimary ?? undefined;
+  record.verificationStatus =
+    status === 'accepted' || status === 'pending' || status === 'verificationStatusUnspecified' ? status : undefined;
+  return defined(record) as unknown as SendAsRecord;
 }
 
 /** The request body for create/patch: only the fields present. Holds secrets: never log it. */
 export function sendAsBody(input: Partial<SendAsInput>): gmail_v1.Schema$SendAs {
-  const body: gmail_v1.Schema$SendAs = defined({
-    sendAsEmail: input.sendAsEmail,
-    displayName: input.displayName,
-    replyToAddress: input.replyToAddress,
-    signature: input.signature,
-    treatAsAlias: input.treatAsAlias,
-    isDefault: input.isDefault,
-  });
+  const body: Record<string, unknown> = { sendAsEmail: input.sendAsEmail };
+  for (const name of SEND_AS_FIELD_NAMES) {
+    if (name !== 'smtpMsa') body[name] = input[name];
+  }
+  const out = defined(body) as gmail_v1.Schema$SendAs;
   if (input.smtpMsa) {
-    body.smtpMsa = {
+    out.smtpMsa = {
       host: input.smtpMsa.host,
       port: input.smtpMsa.port,
       securityMode: input.smtpMsa.securityMode,
@@ -140,5 +136,5 @@ export function sendAsBody(input: Partial<SendAsInput>): gmail_v1.Schema$SendAs 
       password: input.smtpMsa.password,
     };
   }
-  return body;
+  return out;
 }

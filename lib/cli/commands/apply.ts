@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 
 import { applyExitCode, applyPlan, createProgressReporter, formatApplySummary } from '../../engine/apply';
 import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
-import type { Change, Plan } from '../../engine/plan';
+import type { Change } from '../../engine/change';
+import type { Plan } from '../../engine/plan';
 import { renderText } from '../../engine/render';
 import { readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
@@ -82,7 +83,7 @@ function positiveInt(option: string, text: string | undefined): number | undefin
  * finish), so a later drift report can tell an object removed outside the code from one never applied.
  */
 async function recordInPlace(planned: StackPlan, notDone: readonly Change[]): Promise<void> {
-  const missing = new Set(notDone.map((change) => objectIdOf(change.id)));
+  const missing = new Set(notDone.map((change) => objectIdOf(change)));
   const ids = declaredObjectIds(planned.manifest).filter((id) => !missing.has(id));
   await planned.ledgerStore.recordInPlace(planned.manifest.stack, ids);
 }

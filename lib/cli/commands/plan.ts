@@ -64,7 +64,7 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
       const result = await planStack(stack.manifest, connection.client('read'), connection.target, workspace, io.env, {
         gatewayWrites,
       });
-      const plan = drift ? driftReport(result.plan, result.ledger.inPlace?.[result.manifest.stack]) : result.plan;
+      const plan = drift ? driftReport(result.plan) : result.plan;
       if (out) {
         writeSavedPlan(resolve(io.cwd, out), {
           plan: result.plan,

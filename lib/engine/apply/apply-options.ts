@@ -1,7 +1,7 @@
 import type { WorkspaceAdmin } from '../../admin/workspace-admin';
 import type { FingerprintKey } from '../../model/secret-ref';
 import type { ApplyLedger } from '../ledger';
-import type { Change } from '../plan';
+import type { Change } from '../change';
 
 /** Options of {@link applyPlan}. */
 export interface ApplyOptions {

@@ -1,5 +1,5 @@
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
-import type { Change } from '../plan';
+import { unreachable, type Change } from '../change';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply-options';
 import { ApplyAbortedError, createSlot, guardAdmin, type ChangeOutcome, type RunContext } from './private/context';
 import { executeGatewayPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
@@ -108,7 +108,7 @@ export async function applyPlan(
   emit({ type: 'started', total: changes.length });
   if (changes.length === 0) finish();
   // Changes whose dependencies form a cycle would never become ready: report them instead of hanging.
-  const cyclic = unreachable(changes, waitingOn, dependants);
+  const cyclic = blockedByCycles(changes, waitingOn, dependants);
   for (const change of cyclic) settled.set(change.id, { status: 'skipped', reason: 'its dependencies form a cycle' });
   for (const change of cyclic) emit(eventOf(change, settled.get(change.id) as Settled));
   if (cyclic.length > 0 && settled.size === changes.length) finish();
@@ -147,11 +147,14 @@ function execute(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
       return executeUserPlacement(ctx, change);
     case 'sendAs':
       return executeSendAs(ctx, change);
+    default:
+      return unreachable(change, 'change kind');
   }
 }
 
 async function waitForManual(ctx: RunContext, change: Change): Promise<Settled> {
-  if (ctx.waitForManualMs <= 0 || change.kind !== 'gatewayPolicy') return { status: 'manual' };
+  if (ctx.waitForManualMs <= 0 || change.kind !== 'gatewayPolicy' || change.action !== 'manual')
+    return { status: 'manual' };
   const start = ctx.now();
   for (;;) {
     if (await gatewayPolicyInEffect(ctx, change)) return { status: 'done', note: 'manual step confirmed' };
@@ -164,12 +167,9 @@ async function waitForManual(ctx: RunContext, change: Change): Promise<Settled> 
 
 /** The user whose changes must not overlap (Gmail serialises one mailbox's settings). */
 function userOf(change: Change): string | undefined {
-  if (change.kind !== 'sendAs' && change.kind !== 'userPlacement') return undefined;
-  const desired = change.desired;
-  if (desired && 'userEmail' in desired) return desired.userEmail.toLowerCase();
-  if (desired && 'email' in desired) return desired.email.toLowerCase();
-  const match = /^(?:sendAs|userPlacement):([^/]+)/.exec(change.id);
-  return match ? match[1].toLowerCase() : undefined;
+  if (change.kind === 'sendAs') return change.target.userEmail.toLowerCase();
+  if (change.kind === 'userPlacement') return change.target.email.toLowerCase();
+  return undefined;
 }
 
 function describe(outcome: Exclude<Settled, { status: 'done' }>): string {
@@ -201,7 +201,7 @@ function eventOf(change: Change, outcome: Settled): ApplyEvent {
 }
 
 /** Changes that can never run because they sit on (or behind) a dependency cycle (Kahn's algorithm). */
-function unreachable(
+function blockedByCycles(
   changes: readonly Change[],
   waitingOn: ReadonlyMap<string, number>,
   dependants: ReadonlyMap<string, Change[]>,

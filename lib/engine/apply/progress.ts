@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 
-import type { Change, ChangeAction } from '../plan';
+import type { Change, ChangeAction } from '../change';
 import type { ApplyEvent, ApplyResult } from './apply-options';
 
 /**

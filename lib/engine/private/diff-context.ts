@@ -7,7 +7,8 @@ import { orgUnitChangeId } from '../change-ids';
 import type { DesiredCredentials } from '../credentials';
 import type { Ledger } from '../ledger-types';
 import type { ObservedState } from '../observed-state';
-import type { Change, IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
+import type { Change, ChangeCause } from '../change';
+import type { IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
 
 /** Everything `diff` needs. */
 export interface DiffInput {
@@ -41,9 +42,12 @@ export class DiffContext {
   public readonly moves = new Map<string, string>();
   /** Keys of findings already reported, to add each once. */
   public readonly reported = new Set<string>();
+  /** Ids of the declared objects that were in place after the stack's last apply (from the ledger). */
+  public readonly inPlace: ReadonlySet<string>;
   private readonly indeterminateSeen = new Set<string>();
 
   public constructor(public readonly input: DiffInput) {
+    this.inPlace = new Set(input.ledger?.inPlace?.[input.manifest.stack] ?? []);
     const { orgUnits, gatewayPolicies } = input.observed;
     if (orgUnits?.status === 'ok' && Array.isArray(orgUnits.value)) {
       const byPath = new Map<string, OrgUnitRecord>();
@@ -81,11 +85,21 @@ export class DiffContext {
     this.indeterminate.push(row);
   }
 
+  /**
+   * The cause of a change to a declared object: `tenant` when the object was in place after the stack's last
+   * apply (so a missing object was removed, a different value changed, outside the code), else `code` (the
+   * stack has not put it in place yet: the difference is what the code adds).
+   */
+  public causeFor(objectId: string): ChangeCause {
+    return this.inPlace.has(objectId) ? 'tenant' : 'code';
+  }
+
   /** The id of a change in this plan that creates or moves the OU at `path`, if any. */
   public orgUnitChangeId(path: string): string | undefined {
     const id = orgUnitChangeId(path);
     const change = this.changes.get(id);
-    return change && (change.action === 'create' || change.observed?.movedFrom !== undefined) ? id : undefined;
+    if (change?.kind !== 'orgUnit') return undefined;
+    return change.action === 'create' || change.cause === 'move' ? id : undefined;
   }
 
   /** Where a live OU path will be after this plan's moves (nearest moved ancestor rewritten). */

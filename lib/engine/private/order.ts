@@ -1,4 +1,4 @@
-import type { Change, ChangeKind } from '../plan';
+import type { Change, ChangeKind } from '../change';
 import { compareStrings } from './diff-context';
 
 const KIND_RANK: Record<ChangeKind, number> = { orgUnit: 0, gatewayPolicy: 1, userPlacement: 2, sendAs: 3 };

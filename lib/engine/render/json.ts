@@ -1,4 +1,5 @@
-import type { AttributeChange, Change, Plan } from '../plan';
+import type { AttributeChange, Change } from '../change';
+import type { Plan } from '../plan';
 import { isDrift } from './private/format';
 
 /** Version of the JSON output schema (`docs/plan-json.md`). */
@@ -22,8 +23,9 @@ function changeJson(change: Change): Record<string, unknown> {
     attributes: change.attributes.map(attributeJson),
     dependsOn: [...change.dependsOn],
     security: [...change.security],
+    cause: change.cause,
     ...(change.reason !== undefined ? { reason: change.reason } : {}),
-    ...(change.manualSteps !== undefined ? { manualSteps: [...change.manualSteps] } : {}),
+    ...(change.action === 'manual' ? { manualSteps: [...change.manualSteps] } : {}),
   };
 }
 

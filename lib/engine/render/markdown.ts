@@ -1,4 +1,5 @@
-import type { Change, ChangeAction, Plan } from '../plan';
+import { manualStepsOf, type Change, type ChangeAction } from '../change';
+import type { Plan } from '../plan';
 import {
   ACTION_TITLE,
   changeLines,
@@ -105,7 +106,9 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
   if (manual.length > 0) {
     body.push({ text: '### Manual steps (Admin console)\n\n', cuttable: false });
     for (const change of manual) {
-      const steps = (change.manualSteps ?? []).map((st) => `  - ${oneLine(st)}\n`).join('');
+      const steps = manualStepsOf(change)
+        .map((st) => `  - ${oneLine(st)}\n`)
+        .join('');
       body.push({ text: `- [ ] ${code(change.subject)}\n${steps}`, cuttable: true });
     }
     body.push({ text: '\n', cuttable: false });

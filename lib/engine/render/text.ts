@@ -1,5 +1,6 @@
 import { formatFinding } from '../../model/findings';
-import type { ChangeAction, Plan } from '../plan';
+import type { ChangeAction } from '../change';
+import type { Plan } from '../plan';
 import { changeLines, groupByKind, isDrift, KIND_TITLE, summaryLine } from './private/format';
 
 /** Options of `renderText`. */

@@ -1,5 +1,6 @@
 import type { SecurityModeValue, Manifest, SendAsSpec } from '../../model/manifest';
 import { emptyManifest } from '../../model/manifest';
+import { importablePlainFields } from '../../model/send-as-fields';
 import { effectiveGateway } from '../../model/effective-gateway';
 import { normaliseEmail } from '../../model/email';
 import { ROOT_PATH, orgUnitKey, orgUnitSegments, parentOrgUnitPath } from '../../model/org-unit-path';
@@ -222,16 +223,19 @@ export function manifestOf(model: AppModel): Manifest {
   return manifest;
 }
 
+/** The manifest fields of an imported identity (the send-as field table's importable values). */
+function importedFields(s: IdentityNode['sendAs']): Partial<SendAsSpec> {
+  const out: Record<string, string | boolean> = {};
+  for (const { name, value } of importablePlainFields(s)) out[name] = value;
+  return out;
+}
+
 function sendAsSpecOf(userEmail: string, identity: IdentityNode): SendAsSpec {
   const s = identity.sendAs;
   return {
     userEmail,
     sendAsEmail: normaliseEmail(s.sendAsEmail),
-    ...(s.displayName !== undefined ? { displayName: s.displayName } : {}),
-    ...(s.replyToAddress !== undefined ? { replyToAddress: normaliseEmail(s.replyToAddress) } : {}),
-    ...(s.signature !== undefined ? { signature: s.signature } : {}),
-    ...(s.treatAsAlias !== undefined ? { treatAsAlias: s.treatAsAlias } : {}),
-    ...(s.isDefault === true ? { isDefault: true } : {}),
+    ...importedFields(s),
     ...(identity.smtp
       ? {
           smtp: {

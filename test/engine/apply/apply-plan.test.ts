@@ -64,7 +64,8 @@ describe('applyPlan ordering', () => {
           { smtp: smtp('RELAY_PASSWORD'), isDefault: true },
           {
             dependsOn: ['sendAs:alice@example.com/alice@partner.com'],
-            attributes: [{ name: 'isDefault', before: false, after: true }],
+            fields: ['isDefault'],
+            cause: 'default-switch',
           },
         ),
         id: 'sendAs:alice@example.com/alice@partner.com#isDefault',
@@ -463,9 +464,7 @@ describe('applyPlan secrets and the ledger', () => {
       'lee@partner.com',
       'update',
       { smtp: smtp('RELAY_PASSWORD') },
-      {
-        attributes: [{ name: 'smtp.password', sensitive: true }],
-      },
+      { fields: ['smtpMsa'], cause: 'rotation' },
     );
     await applyPlan(planOf([rotate]), options(admin, { env: { RELAY_PASSWORD: 'rotated-secret' } }));
 
@@ -488,9 +487,7 @@ describe('applyPlan secrets and the ledger', () => {
       'max@partner.com',
       'update',
       { displayName: 'Max', smtp: smtp('UNSET') },
-      {
-        attributes: [{ name: 'displayName', before: 'Old', after: 'Max' }],
-      },
+      { fields: ['displayName'] },
     );
     const result = await applyPlan(planOf([change]), options(admin));
     expect(result.done).toHaveLength(1);

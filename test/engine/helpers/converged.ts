@@ -3,7 +3,7 @@ import { fingerprintCredentials, type DesiredCredentials } from '../../../lib/en
 import { ledgerKey, type Ledger, type LedgerEntry } from '../../../lib/engine/ledger-types';
 import { scopeMembersKey } from '../../../lib/engine/observe';
 import type { Observed, ObservedState } from '../../../lib/engine/observed-state';
-import { sanitiseSignature } from '../../../lib/engine/signature';
+import { sanitiseSignature } from '../../../lib/emulator/private/sanitise-signature';
 import { normaliseEmail } from '../../../lib/model/email';
 import type { Manifest } from '../../../lib/model/manifest';
 import {

@@ -4,7 +4,6 @@ import { orgUnitKey } from '../../../model/org-unit-path';
 import type { FingerprintKey } from '../../../model/secret-ref';
 import { Semaphore } from '../../../util/concurrency';
 import type { ApplyLedger } from '../../ledger';
-import type { Change } from '../../plan';
 import type { ApplyEvent } from '../apply-options';
 
 /** What one change's executor reports back to the scheduler. Failures are thrown. */
@@ -94,12 +93,14 @@ export async function retryNotFound<T>(ctx: RunContext, fn: () => Promise<T>, at
   }
 }
 
-/** The id of the OU at `path`: from this run's creates, the change's observed ids, or a fresh list. */
-export async function resolveOrgUnitId(ctx: RunContext, path: string, change: Change): Promise<string> {
-  const observedId = change.observed?.orgUnitId;
-  if (typeof observedId === 'string' && observedId.length > 0) return observedId.replace(/^id:/, '');
+/**
+ * The id of the OU at `path` (the client's records carry ids without Google's `id:` prefix): the id the plan observed, else from this run's creates and moves, else from a fresh
+ * list (retried briefly: an OU created a moment ago may not be listed yet).
+ */
+export async function resolveOrgUnitId(ctx: RunContext, path: string, knownId?: string): Promise<string> {
+  if (knownId !== undefined && knownId.length > 0) return knownId;
   const known = ctx.orgUnits.get(orgUnitKey(path));
-  if (known) return known.orgUnitId.replace(/^id:/, '');
+  if (known) return known.orgUnitId;
   const found = await retryNotFound(ctx, async () => {
     const all = await ctx.admin.listOrgUnits();
     const match = all.find((ou) => orgUnitKey(ou.orgUnitPath) === orgUnitKey(path));
@@ -109,11 +110,5 @@ export async function resolveOrgUnitId(ctx: RunContext, path: string, change: Ch
     return match;
   });
   ctx.orgUnits.set(orgUnitKey(found.orgUnitPath), found);
-  return found.orgUnitId.replace(/^id:/, '');
-}
-
-/** A string field of `change.observed`, if present. */
-export function observedString(change: Change, field: string): string | undefined {
-  const value = change.observed?.[field];
-  return typeof value === 'string' ? value : undefined;
+  return found.orgUnitId;
 }

@@ -1,56 +1,71 @@
-import type { GatewayPolicySpec } from '../../../model/manifest';
+import { unreachable, type GatewayPolicyChange } from '../../change';
 import { gatewayManualSteps } from '../../diff-gateway-policies';
-import type { Change } from '../../plan';
-import {
-  isAdminError,
-  observedString,
-  resolveOrgUnitId,
-  retryNotFound,
-  type ChangeOutcome,
-  type RunContext,
-} from './context';
-
-function desiredPolicy(change: Change): GatewayPolicySpec {
-  if (!change.desired || !('allowPerUserOutboundGateways' in change.desired)) {
-    throw new Error(`change ${change.id} has no desired gateway policy`);
-  }
-  return change.desired;
-}
-
-function policyPath(change: Change): string {
-  if (change.desired && 'allowPerUserOutboundGateways' in change.desired) return change.desired.orgUnitPath;
-  return observedString(change, 'orgUnitPath') ?? change.subject;
-}
+import { isAdminError, resolveOrgUnitId, retryNotFound, type ChangeOutcome, type RunContext } from './context';
 
 /** Sets, changes or removes the explicit gateway policy of one OU; a refused write becomes a manual step. */
-export async function executeGatewayPolicy(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
-  const path = policyPath(change);
-  const allow = change.action === 'delete' ? 'inherit' : desiredPolicy(change).allowPerUserOutboundGateways;
-  if (change.action === 'manual') {
-    return { status: 'manual', steps: change.manualSteps ?? gatewayManualSteps(path, allow) };
+export async function executeGatewayPolicy(ctx: RunContext, change: GatewayPolicyChange): Promise<ChangeOutcome> {
+  const { target } = change;
+  switch (change.action) {
+    case 'manual':
+      return { status: 'manual', steps: change.manualSteps };
+    case 'create':
+    case 'update':
+      return refusedAsManual(ctx, target.orgUnitPath, change.write.allow, () =>
+        setPolicy(ctx, target.orgUnitPath, change.write.allow, target.orgUnitId, target.policyName),
+      );
+    case 'delete':
+      return refusedAsManual(ctx, change.target.orgUnitPath, 'inherit', () =>
+        removePolicy(ctx, change.target.policyName),
+      );
+    default:
+      return unreachable(change, 'gateway-policy action');
   }
+}
+
+/** Runs a policy write; where the Policy API refuses writes of this setting, records it and asks a person. */
+async function refusedAsManual(
+  ctx: RunContext,
+  orgUnitPath: string,
+  allow: boolean | 'inherit',
+  write: () => Promise<ChangeOutcome>,
+): Promise<ChangeOutcome> {
   try {
-    if (allow === 'inherit') return await removePolicy(ctx, change, path);
-    const orgUnitId = await resolveOrgUnitId(ctx, path, change);
-    const existing = observedString(change, 'policyName');
-    await retryNotFound(ctx, () => ctx.admin.setGatewayPolicy(orgUnitId, allow, existing), 3);
-    return { status: 'done' };
+    return await write();
   } catch (error) {
     if (!isAdminError(error, 'policyWriteRefused')) throw error;
     await ctx.ledger.markPolicyWritesRefused();
-    return { status: 'manual', steps: gatewayManualSteps(path, allow) };
+    return { status: 'manual', steps: gatewayManualSteps(orgUnitPath, allow) };
   }
 }
 
-async function removePolicy(ctx: RunContext, change: Change, path: string): Promise<ChangeOutcome> {
-  let name = observedString(change, 'policyName');
-  if (!name) {
-    const orgUnitId = await resolveOrgUnitId(ctx, path, change);
-    const policies = await ctx.slot(() => ctx.admin.listGatewayPolicies());
-    name = policies.find((p) => p.orgUnitId.replace(/^id:/, '') === orgUnitId && p.type !== 'SYSTEM')?.name;
-    if (!name) return { status: 'done', note: 'no explicit policy left' };
+/**
+ * Creates or patches the OU's explicit policy. A create answered "already exists" (another run made it since the
+ * plan, or an interrupted one did) reads the policy back and patches it instead.
+ */
+async function setPolicy(
+  ctx: RunContext,
+  orgUnitPath: string,
+  allow: boolean,
+  knownOrgUnitId: string | undefined,
+  policyName: string | undefined,
+): Promise<ChangeOutcome> {
+  const orgUnitId = await resolveOrgUnitId(ctx, orgUnitPath, knownOrgUnitId);
+  try {
+    await retryNotFound(ctx, () => ctx.admin.setGatewayPolicy(orgUnitId, allow, policyName), 3);
+    return { status: 'done' };
+  } catch (error) {
+    if (policyName !== undefined || !isAdminError(error, 'alreadyExists')) throw error;
   }
-  const policyName = name;
+  const existing = (await ctx.slot(() => ctx.admin.listGatewayPolicies())).find(
+    (p) => p.orgUnitId === orgUnitId && p.type !== 'SYSTEM',
+  );
+  if (!existing) throw new Error(`the gateway policy of ${orgUnitPath} exists according to Google but is not listed`);
+  if (existing.allowUsersToUseExternalSmtpServers === allow) return { status: 'done', note: 'already existed' };
+  await ctx.slot(() => ctx.admin.setGatewayPolicy(orgUnitId, allow, existing.name));
+  return { status: 'done', note: 'already existed; converged' };
+}
+
+async function removePolicy(ctx: RunContext, policyName: string): Promise<ChangeOutcome> {
   try {
     await ctx.slot(() => ctx.admin.deleteGatewayPolicy(policyName));
   } catch (error) {
@@ -61,16 +76,17 @@ async function removePolicy(ctx: RunContext, change: Change, path: string): Prom
 }
 
 /**
- * Whether the gateway setting of a manual step's OU now has the desired value (a person did the step): the
+ * Whether the gateway setting of a manual step's OU now has the value the step asks for (a person did it): the
  * explicit policy shows the value, or, for `inherit`, no explicit policy is left.
  */
-export async function gatewayPolicyInEffect(ctx: RunContext, change: Change): Promise<boolean> {
-  const path = policyPath(change);
-  const allow =
-    change.action === 'delete' || !change.desired ? 'inherit' : desiredPolicy(change).allowPerUserOutboundGateways;
-  const orgUnitId = await resolveOrgUnitId(ctx, path, change);
+export async function gatewayPolicyInEffect(
+  ctx: RunContext,
+  change: Extract<GatewayPolicyChange, { action: 'manual' }>,
+): Promise<boolean> {
+  const { target } = change;
+  const orgUnitId = await resolveOrgUnitId(ctx, target.orgUnitPath, target.orgUnitId);
   const policies = await ctx.slot(() => ctx.admin.listGatewayPolicies());
-  const explicit = policies.find((p) => p.orgUnitId.replace(/^id:/, '') === orgUnitId && p.type !== 'SYSTEM');
-  if (allow === 'inherit') return explicit === undefined;
-  return explicit !== undefined && explicit.allowUsersToUseExternalSmtpServers === allow;
+  const explicit = policies.find((p) => p.orgUnitId === orgUnitId && p.type !== 'SYSTEM');
+  if (change.write.allow === 'inherit') return explicit === undefined;
+  return explicit !== undefined && explicit.allowUsersToUseExternalSmtpServers === change.write.allow;
 }

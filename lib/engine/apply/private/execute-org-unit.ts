@@ -1,32 +1,45 @@
-import type { OrgUnitRecord } from '../../../admin/workspace-admin';
+import { orgUnitIdRef, type OrgUnitRecord } from '../../../admin/workspace-admin';
 import type { OrgUnitSpec } from '../../../model/manifest';
 import { orgUnitKey } from '../../../model/org-unit-path';
-import type { Change } from '../../plan';
-import { isAdminError, observedString, retryNotFound, type ChangeOutcome, type RunContext } from './context';
+import { unreachable, type OrgUnitChange, type OrgUnitWriteField } from '../../change';
+import { isAdminError, retryNotFound, type ChangeOutcome, type RunContext } from './context';
 
 /** Creates, updates (rename, move, description) or deletes one OU. */
-export async function executeOrgUnit(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
+export async function executeOrgUnit(ctx: RunContext, change: OrgUnitChange): Promise<ChangeOutcome> {
   switch (change.action) {
     case 'create':
-      return createOrgUnit(ctx, desiredOrgUnit(change));
+      return createOrgUnit(ctx, change.desired);
     case 'update':
-      return updateOrgUnit(ctx, change, desiredOrgUnit(change));
+      return updateOrgUnit(ctx, change);
     case 'delete':
       return deleteOrgUnit(ctx, change);
-    case 'replace': {
-      await deleteOrgUnit(ctx, change);
-      return createOrgUnit(ctx, desiredOrgUnit(change));
-    }
-    case 'manual':
-      return { status: 'manual', steps: change.manualSteps ?? [`Change the organisational unit ${change.subject}.`] };
+    default:
+      return unreachable(change, 'organisational-unit action');
   }
 }
 
-function desiredOrgUnit(change: Change): OrgUnitSpec {
-  if (!change.desired || !('path' in change.desired)) {
-    throw new Error(`change ${change.id} has no desired organisational unit`);
+/** The OU fields of a write, as the Directory API names them. */
+function patchOf(
+  spec: OrgUnitSpec,
+  fields: readonly OrgUnitWriteField[],
+): { name?: string; parentOrgUnitPath?: string; description?: string } {
+  const patch: { name?: string; parentOrgUnitPath?: string; description?: string } = {};
+  for (const field of fields) {
+    switch (field) {
+      case 'name':
+        patch.name = spec.name;
+        break;
+      case 'parentOrgUnitPath':
+        patch.parentOrgUnitPath = spec.parentPath;
+        break;
+      case 'description':
+        patch.description = spec.description;
+        break;
+      default:
+        unreachable(field, 'organisational-unit field');
+    }
   }
-  return change.desired;
+  return patch;
 }
 
 async function createOrgUnit(ctx: RunContext, spec: OrgUnitSpec): Promise<ChangeOutcome> {
@@ -54,31 +67,32 @@ async function createOrgUnit(ctx: RunContext, spec: OrgUnitSpec): Promise<Change
   return { status: 'done', note: 'already existed' };
 }
 
-async function updateOrgUnit(ctx: RunContext, change: Change, spec: OrgUnitSpec): Promise<ChangeOutcome> {
-  const currentPath = observedString(change, 'orgUnitPath') ?? spec.movedFrom ?? spec.path;
-  const patch = { name: spec.name, parentOrgUnitPath: spec.parentPath, description: spec.description };
-  try {
-    remember(ctx, await retryNotFound(ctx, () => ctx.admin.updateOrgUnit(currentPath, patch), 3));
-    return { status: 'done' };
-  } catch (error) {
-    if (!isAdminError(error, 'notFound') || orgUnitKey(currentPath) === orgUnitKey(spec.path)) throw error;
-  }
-  // The OU is no longer at its old path: an interrupted run may have moved it already.
-  const moved = await findOrgUnit(ctx, spec.path);
-  if (!moved) throw new Error(`organisational unit ${currentPath} was not found, nor at its new path ${spec.path}`);
-  remember(ctx, await ctx.slot(() => ctx.admin.updateOrgUnit(moved.orgUnitPath, patch)));
-  return { status: 'done', note: 'already moved; converged' };
+/**
+ * Patches the OU by its id (`id:<orgUnitId>`, which the Directory API accepts in place of a path), so a move of
+ * its parent earlier in the same run, or an interrupted run that already moved it, does not lose it.
+ */
+async function updateOrgUnit(
+  ctx: RunContext,
+  change: Extract<OrgUnitChange, { action: 'update' }>,
+): Promise<ChangeOutcome> {
+  const patch = patchOf(change.desired, change.write.fields);
+  const byId = orgUnitIdRef(change.target.orgUnitId);
+  remember(ctx, await retryNotFound(ctx, () => ctx.admin.updateOrgUnit(byId, patch), 3));
+  return { status: 'done' };
 }
 
-async function deleteOrgUnit(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
-  const path = observedString(change, 'orgUnitPath') ?? change.subject;
+/** Deletes the OU by id; one already gone counts as done. Google refuses an OU that still has users or children. */
+async function deleteOrgUnit(
+  ctx: RunContext,
+  change: Extract<OrgUnitChange, { action: 'delete' }>,
+): Promise<ChangeOutcome> {
   try {
-    await ctx.slot(() => ctx.admin.deleteOrgUnit(path));
+    await ctx.slot(() => ctx.admin.deleteOrgUnit(orgUnitIdRef(change.target.orgUnitId)));
   } catch (error) {
     if (isAdminError(error, 'notFound')) return { status: 'done', note: 'already gone' };
     throw error;
   }
-  ctx.orgUnits.delete(orgUnitKey(path));
+  ctx.orgUnits.delete(orgUnitKey(change.target.path));
   return { status: 'done' };
 }
 

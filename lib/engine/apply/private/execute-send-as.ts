@@ -1,57 +1,47 @@
-import type { SendAsInput, SendAsRecord } from '../../../admin/workspace-admin';
+import type { SendAsInput } from '../../../admin/workspace-admin';
 import { ErrorCodes, MailPolicyError } from '../../../model/errors';
 import type { SecretRef, SendAsSpec } from '../../../model/manifest';
 import { fingerprintSecret, resolveSecret } from '../../../model/secret-ref';
+import {
+  creationFields,
+  plainFieldDifferences,
+  plainSendAsField,
+  type SendAsFieldName,
+} from '../../../model/send-as-fields';
+import { unreachable, type SendAsChange } from '../../change';
 import { ledgerEndpoint } from '../../ledger';
 import type { LedgerEntry } from '../../ledger-types';
-import type { Change } from '../../plan';
-import { isAdminError, observedString, type ChangeOutcome, type RunContext } from './context';
+import { isAdminError, type ChangeOutcome, type RunContext } from './context';
 
-/** Attribute names of a change that mean the SMTP settings (with credentials) must be sent again. */
-const SMTP_ATTRIBUTE = /^smtp\b|password|username|credential/i;
+type Target = SendAsChange['target'];
+type MutableInput = { -readonly [K in keyof SendAsInput]?: SendAsInput[K] };
 
-/** The writable send-as fields an update may patch. */
-type PatchField = 'displayName' | 'replyToAddress' | 'signature' | 'treatAsAlias' | 'isDefault' | 'smtpMsa';
-const ALL_FIELDS: readonly PatchField[] = [
-  'displayName',
-  'replyToAddress',
-  'signature',
-  'treatAsAlias',
-  'isDefault',
-  'smtpMsa',
-];
-
-/** A write ready to send: the input (holding resolved secrets: never log it) and what to record afterwards. */
+/** A write ready to send: the body (holding resolved secrets: never log it) and what to record afterwards. */
 interface PreparedWrite {
-  readonly input: SendAsInput;
+  readonly body: MutableInput;
   readonly ledgerEntry?: LedgerEntry;
 }
 
-/** Creates, patches, replaces or deletes one send-as identity. */
-export async function executeSendAs(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
+/** Creates, patches, replaces or deletes one send-as identity, sending exactly the fields of its write. */
+export async function executeSendAs(ctx: RunContext, change: SendAsChange): Promise<ChangeOutcome> {
   switch (change.action) {
     case 'create':
-      return withPropagation(ctx, change, () => createIdentity(ctx, desiredSendAs(change)));
-    case 'update': {
-      const spec = desiredSendAs(change);
-      return withPropagation(ctx, change, () => patchIdentity(ctx, spec, fieldsToPatch(change)));
-    }
+      return withPropagation(ctx, change, () =>
+        createIdentity(ctx, change.target, change.desired, change.write.fields),
+      );
+    case 'update':
+      return withPropagation(ctx, change, () => patchIdentity(ctx, change.target, change.desired, change.write.fields));
     case 'delete':
-      return deleteIdentity(ctx, change);
+      return deleteIdentity(ctx, change.target);
     case 'replace': {
-      await deleteIdentity(ctx, change);
-      return withPropagation(ctx, change, () => createIdentity(ctx, desiredSendAs(change)));
+      await deleteIdentity(ctx, change.target);
+      return withPropagation(ctx, change, () =>
+        createIdentity(ctx, change.target, change.desired, change.write.fields),
+      );
     }
-    case 'manual':
-      return { status: 'manual', steps: change.manualSteps ?? [`Change the send-as identity ${change.subject}.`] };
+    default:
+      return unreachable(change, 'send-as action');
   }
-}
-
-function desiredSendAs(change: Change): SendAsSpec {
-  if (!change.desired || !('sendAsEmail' in change.desired)) {
-    throw new Error(`change ${change.id} has no desired send-as identity`);
-  }
-  return change.desired;
 }
 
 /**
@@ -60,7 +50,7 @@ function desiredSendAs(change: Change): SendAsSpec {
  */
 async function withPropagation(
   ctx: RunContext,
-  change: Change,
+  change: SendAsChange,
   write: () => Promise<string | undefined>,
 ): Promise<ChangeOutcome> {
   const start = ctx.now();
@@ -87,108 +77,110 @@ async function withPropagation(
   }
 }
 
-async function createIdentity(ctx: RunContext, spec: SendAsSpec): Promise<string | undefined> {
-  const prepared = prepareWrite(ctx, spec, true);
-  const { isDefault: _isDefault, ...createInput } = prepared.input; // the default switch is a change of its own
+async function createIdentity(
+  ctx: RunContext,
+  target: Target,
+  spec: SendAsSpec,
+  fields: readonly SendAsFieldName[],
+): Promise<string | undefined> {
+  const prepared = prepareWrite(ctx, spec, fields);
   let note: string | undefined;
   try {
-    await ctx.slot(() => ctx.admin.createSendAs(spec.userEmail, createInput));
+    await ctx.slot(() => ctx.admin.createSendAs(target.userEmail, { ...prepared.body, sendAsEmail: spec.sendAsEmail }));
   } catch (error) {
     if (!isAdminError(error, 'alreadyExists')) throw error;
     // An earlier, interrupted run created it: converge what differs, and send the credentials again
     // (Gmail never returns them, so they cannot be compared).
-    const existing = await ctx.slot(() => ctx.admin.getSendAs(spec.userEmail, spec.sendAsEmail));
-    const patch = differences(existing, prepared.input);
+    const existing = await ctx.slot(() => ctx.admin.getSendAs(target.userEmail, spec.sendAsEmail));
+    const differing = new Set<SendAsFieldName>(
+      existing ? plainFieldDifferences(spec, existing).map((d) => d.name) : fields,
+    );
+    const patch = pick(
+      prepared.body,
+      fields.filter((f) => f === 'smtpMsa' || differing.has(f)),
+    );
     if (Object.keys(patch).length > 0) {
-      await ctx.slot(() => ctx.admin.patchSendAs(spec.userEmail, spec.sendAsEmail, patch));
+      await ctx.slot(() => ctx.admin.patchSendAs(target.userEmail, spec.sendAsEmail, patch));
     }
     note = 'already existed; converged';
   }
-  if (prepared.ledgerEntry) await ctx.ledger.recordCredentials(spec.userEmail, spec.sendAsEmail, prepared.ledgerEntry);
-  // Making it the default From address is a change of its own in the plan (`…#isDefault`), run after this one.
+  await record(ctx, target, prepared);
   return note;
-}
-
-/**
- * The fields an update patches: those its attributes name (`smtp.*` and credential attributes send the whole
- * SMTP block with fresh credentials); every declared field when the change lists no attributes.
- */
-function fieldsToPatch(change: Change): ReadonlySet<PatchField> {
-  if (change.attributes.length === 0) return new Set(ALL_FIELDS);
-  const fields = new Set<PatchField>();
-  for (const { name } of change.attributes) {
-    if (SMTP_ATTRIBUTE.test(name)) fields.add('smtpMsa');
-    else if ((ALL_FIELDS as readonly string[]).includes(name)) fields.add(name as PatchField);
-  }
-  return fields;
 }
 
 async function patchIdentity(
   ctx: RunContext,
+  target: Target,
   spec: SendAsSpec,
-  fields: ReadonlySet<PatchField>,
+  fields: readonly SendAsFieldName[],
 ): Promise<string | undefined> {
-  const prepared = prepareWrite(ctx, spec, fields.has('smtpMsa'));
-  const patch: { -readonly [K in keyof SendAsInput]?: SendAsInput[K] } = {};
-  for (const field of fields) {
-    if (prepared.input[field] !== undefined) Object.assign(patch, { [field]: prepared.input[field] });
-  }
-  if (Object.keys(patch).length === 0) return 'nothing to patch';
+  const prepared = prepareWrite(ctx, spec, fields);
   try {
-    await ctx.slot(() => ctx.admin.patchSendAs(spec.userEmail, spec.sendAsEmail, patch));
+    await ctx.slot(() => ctx.admin.patchSendAs(target.userEmail, target.sendAsEmail, prepared.body));
   } catch (error) {
     if (!isAdminError(error, 'notFound')) throw error;
-    // Deleted behind our back since the plan: create it as declared.
-    return `${(await createIdentity(ctx, spec)) ?? 'was missing; created'}`;
+    // Deleted behind our back since the plan: create it as declared, then write what this change was for.
+    const created = await createIdentity(ctx, target, spec, creationFields(spec));
+    const rest = fields.filter((f) => !creationFields(spec).includes(f));
+    if (rest.length > 0)
+      await ctx.slot(() => ctx.admin.patchSendAs(target.userEmail, spec.sendAsEmail, pick(prepared.body, rest)));
+    return created ?? 'was missing; created';
   }
-  if (prepared.ledgerEntry) await ctx.ledger.recordCredentials(spec.userEmail, spec.sendAsEmail, prepared.ledgerEntry);
+  await record(ctx, target, prepared);
   return undefined;
 }
 
-async function deleteIdentity(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
-  const [userEmail, sendAsEmail] = identityOf(change);
+async function deleteIdentity(ctx: RunContext, target: Target): Promise<ChangeOutcome> {
   let note: string | undefined;
   try {
-    await ctx.slot(() => ctx.admin.deleteSendAs(userEmail, sendAsEmail));
+    await ctx.slot(() => ctx.admin.deleteSendAs(target.userEmail, target.sendAsEmail));
   } catch (error) {
     if (!isAdminError(error, 'notFound')) throw error;
     note = 'already gone';
   }
-  await ctx.ledger.removeIdentity(userEmail, sendAsEmail);
+  await ctx.ledger.removeIdentity(target.userEmail, target.sendAsEmail);
   return { status: 'done', note };
 }
 
-function identityOf(change: Change): [string, string] {
-  if (change.desired && 'sendAsEmail' in change.desired) return [change.desired.userEmail, change.desired.sendAsEmail];
-  const user = observedString(change, 'userEmail');
-  const alias = observedString(change, 'sendAsEmail');
-  if (user && alias) return [user, alias];
-  const match = /^sendAs:([^/]+)\/(.+)$/.exec(change.id);
-  if (!match) throw new Error(`change ${change.id} does not name a user and a send-as address`);
-  return [match[1], match[2]];
+async function record(ctx: RunContext, target: Target, prepared: PreparedWrite): Promise<void> {
+  if (prepared.ledgerEntry)
+    await ctx.ledger.recordCredentials(target.userEmail, target.sendAsEmail, prepared.ledgerEntry);
 }
 
-/** Builds the request body, resolving SMTP secrets now (they are never kept beyond the call). */
-function prepareWrite(ctx: RunContext, spec: SendAsSpec, withCredentials: boolean): PreparedWrite {
-  const input: { -readonly [K in keyof SendAsInput]: SendAsInput[K] } = { sendAsEmail: spec.sendAsEmail };
-  if (spec.displayName !== undefined) input.displayName = spec.displayName;
-  if (spec.replyToAddress !== undefined) input.replyToAddress = spec.replyToAddress;
-  if (spec.signature !== undefined) input.signature = spec.signature;
-  if (spec.treatAsAlias !== undefined) input.treatAsAlias = spec.treatAsAlias;
-  if (spec.isDefault === true) input.isDefault = true;
-  if (!spec.smtp || !withCredentials) return { input };
-  const smtp = spec.smtp;
-  const username = typeof smtp.username === 'string' ? smtp.username : secret(ctx, spec, 'username', smtp.username);
-  const password = secret(ctx, spec, 'password', smtp.password);
-  input.smtpMsa = { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode, username, password };
-  return {
-    input,
-    ledgerEntry: {
+/** The fields of `body` named in `fields`. */
+function pick(body: MutableInput, fields: readonly SendAsFieldName[]): MutableInput {
+  const out: MutableInput = {};
+  for (const field of fields) if (body[field] !== undefined) Object.assign(out, { [field]: body[field] });
+  return out;
+}
+
+/** Builds the request body of `fields` from the spec, resolving SMTP secrets now (never kept beyond the call). */
+function prepareWrite(ctx: RunContext, spec: SendAsSpec, fields: readonly SendAsFieldName[]): PreparedWrite {
+  const body: MutableInput = {};
+  let ledgerEntry: LedgerEntry | undefined;
+  for (const field of fields) {
+    if (field !== 'smtpMsa') {
+      const value = plainSendAsField(field).desired(spec);
+      if (value !== undefined) Object.assign(body, { [field]: value });
+      continue;
+    }
+    const smtp = spec.smtp;
+    if (!smtp) {
+      throw new MailPolicyError(
+        ErrorCodes.PLAN_INVARIANT,
+        `the write of send-as ${spec.userEmail} → ${spec.sendAsEmail} sends smtpMsa, but the identity declares no SMTP endpoint`,
+      );
+    }
+    const username = typeof smtp.username === 'string' ? smtp.username : secret(ctx, spec, 'username', smtp.username);
+    const password = secret(ctx, spec, 'password', smtp.password);
+    body.smtpMsa = { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode, username, password };
+    ledgerEntry = {
       passwordFingerprint: fingerprintSecret(password, ctx.fingerprintKey),
       usernameFingerprint: fingerprintSecret(username, ctx.fingerprintKey),
       endpoint: ledgerEndpoint(smtp.host, smtp.port, smtp.securityMode),
-    },
-  };
+    };
+  }
+  return { body, ledgerEntry };
 }
 
 function secret(ctx: RunContext, spec: SendAsSpec, field: string, ref: SecretRef): string {
@@ -200,20 +192,4 @@ function secret(ctx: RunContext, spec: SendAsSpec, field: string, ref: SecretRef
       `resolve: ${resolved.reason}. Set it (env:NAME or file:PATH) where apply runs.`,
     { reference: ref.ref, userEmail: spec.userEmail, sendAsEmail: spec.sendAsEmail },
   );
-}
-
-/** The fields of `desired` that the live identity lacks or holds differently (credentials always included). */
-function differences(live: SendAsRecord | undefined, desired: SendAsInput): Partial<SendAsInput> {
-  const patch: { -readonly [K in keyof SendAsInput]?: SendAsInput[K] } = {};
-  if (desired.displayName !== undefined && live?.displayName !== desired.displayName)
-    patch.displayName = desired.displayName;
-  if (desired.replyToAddress !== undefined && live?.replyToAddress !== desired.replyToAddress) {
-    patch.replyToAddress = desired.replyToAddress;
-  }
-  if (desired.signature !== undefined && live?.signature !== desired.signature) patch.signature = desired.signature;
-  if (desired.treatAsAlias !== undefined && live?.treatAsAlias !== desired.treatAsAlias) {
-    patch.treatAsAlias = desired.treatAsAlias;
-  }
-  if (desired.smtpMsa) patch.smtpMsa = desired.smtpMsa;
-  return patch;
 }

@@ -1,18 +1,13 @@
-import type { Change } from '../../plan';
-import { observedString, retryNotFound, type ChangeOutcome, type RunContext } from './context';
+import { unreachable, type UserPlacementChange } from '../../change';
+import { retryNotFound, type ChangeOutcome, type RunContext } from './context';
 
 /** Moves a user into the OU the manifest places them in (the OU may have been created a moment ago). */
-export async function executeUserPlacement(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
-  if (change.action === 'manual') {
-    return { status: 'manual', steps: change.manualSteps ?? [`Move ${change.subject} in the Admin console.`] };
+export async function executeUserPlacement(ctx: RunContext, change: UserPlacementChange): Promise<ChangeOutcome> {
+  switch (change.action) {
+    case 'update':
+      await retryNotFound(ctx, () => ctx.admin.moveUser(change.target.email, change.write.orgUnitPath), 3);
+      return { status: 'done' };
+    default:
+      return unreachable(change.action, 'user-placement action');
   }
-  const desired = change.desired && 'email' in change.desired ? change.desired : undefined;
-  const email = desired?.email ?? observedString(change, 'email') ?? change.subject;
-  const target = desired?.orgUnitPath;
-  if (change.action === 'delete' || target === undefined) {
-    // Placement is not an object: dropping it from the manifest leaves the user where they are.
-    return { status: 'done', note: 'placement no longer managed; user left in place' };
-  }
-  await retryNotFound(ctx, () => ctx.admin.moveUser(email, target), 3);
-  return { status: 'done' };
 }

@@ -1,4 +1,5 @@
-import type { AttributeChange, Change, ChangeAction, ChangeKind, Plan, PlanSummary } from '../../plan';
+import { manualStepsOf, type AttributeChange, type Change, type ChangeAction, type ChangeKind } from '../../change';
+import type { Plan, PlanSummary } from '../../plan';
 
 /** Terraform-like symbols per action. */
 export const SYMBOL: Record<ChangeAction, string> = {
@@ -89,6 +90,6 @@ export function changeLines(change: Change): string[] {
   const head = `${SYMBOL[change.action]} ${change.subject}${tags.length ? `  [${tags.join(', ')}]` : ''}${change.reason ? `  (${change.reason})` : ''}`;
   const lines = [head];
   for (const attr of change.attributes) lines.push(`    ${formatAttribute(attr, change.action)}`);
-  for (const step of change.manualSteps ?? []) lines.push(`    ! ${step}`);
+  for (const step of manualStepsOf(change)) lines.push(`    ! ${step}`);
   return lines;
 }

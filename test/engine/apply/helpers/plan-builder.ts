@@ -1,79 +1,139 @@
 import type { ApplyEvent } from '../../../../lib/engine/apply';
-import type { Change, ChangeAction, Plan } from '../../../../lib/engine/plan';
+import type { Change, ChangeCause } from '../../../../lib/engine/change';
+import type { Plan } from '../../../../lib/engine/plan';
 import type { SendAsSpec } from '../../../../lib/model/manifest';
+import { creationFields, type SendAsFieldName } from '../../../../lib/model/send-as-fields';
 
 /** Hand-built plans for executor tests (the diff is tested on its own). */
 
-type Extra = Partial<Pick<Change, 'dependsOn' | 'observed' | 'attributes' | 'manualSteps'>>;
+type Extra = {
+  dependsOn?: string[];
+  manualSteps?: string[];
+  cause?: ChangeCause;
+  orgUnitId?: string;
+  policyName?: string;
+};
 
-function change(partial: Omit<Change, 'attributes' | 'dependsOn' | 'security'> & Extra): Change {
-  return { attributes: [], dependsOn: [], security: [], ...partial };
+function base(id: string, subject: string, extra: Extra) {
+  return { id, subject, attributes: [], dependsOn: extra.dependsOn ?? [], security: [], cause: extra.cause ?? 'code' };
 }
 
 export function orgUnitChange(
   path: string,
-  action: ChangeAction = 'create',
-  extra: Extra & { description?: string; movedFrom?: string } = {},
+  action: 'create' | 'update' | 'delete' = 'create',
+  extra: Extra & { description?: string; movedFrom?: string; livePath?: string } = {},
 ): Change {
-  const { description, movedFrom, ...rest } = extra;
+  const { description, movedFrom } = extra;
   const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
-  return change({
-    id: `orgUnit:${path.toLowerCase()}`,
+  const id = `orgUnit:${path.toLowerCase()}`;
+  const desired = {
+    path,
+    name: path.slice(path.lastIndexOf('/') + 1),
+    parentPath,
+    managed: true,
+    description,
+    movedFrom,
+  };
+  if (action === 'delete')
+    return {
+      ...base(id, path, extra),
+      kind: 'orgUnit',
+      action,
+      target: { path, orgUnitId: extra.orgUnitId ?? 'unknown' },
+    };
+  if (action === 'update')
+    return {
+      ...base(id, path, extra),
+      kind: 'orgUnit',
+      action,
+      target: { path, orgUnitId: extra.orgUnitId ?? 'unknown', livePath: extra.livePath ?? movedFrom ?? path },
+      desired,
+      write: {
+        fields: ['name', 'parentOrgUnitPath', ...(description !== undefined ? (['description'] as const) : [])],
+      },
+    };
+  return {
+    ...base(id, path, extra),
     kind: 'orgUnit',
     action,
-    subject: path,
-    desired:
-      action === 'delete'
-        ? undefined
-        : { path, name: path.slice(path.lastIndexOf('/') + 1), parentPath, managed: true, description, movedFrom },
-    observed: action === 'delete' ? { orgUnitPath: path } : undefined,
-    ...rest,
-  });
+    target: { path },
+    desired,
+    write: { fields: ['name', 'parentOrgUnitPath', ...(description !== undefined ? (['description'] as const) : [])] },
+  };
 }
 
 export function policyChange(
   path: string,
   allow: boolean | 'inherit',
-  action: ChangeAction = 'create',
+  action: 'create' | 'update' | 'delete' | 'manual' = 'create',
   extra: Extra = {},
 ): Change {
-  return change({
-    id: `gatewayPolicy:${path.toLowerCase()}`,
-    kind: 'gatewayPolicy',
-    action,
-    subject: path,
-    desired: { orgUnitPath: path, allowPerUserOutboundGateways: allow },
-    ...extra,
-  });
+  const id = `gatewayPolicy:${path.toLowerCase()}`;
+  const desired = { orgUnitPath: path, allowPerUserOutboundGateways: allow };
+  const target = {
+    orgUnitPath: path,
+    ...(extra.orgUnitId ? { orgUnitId: extra.orgUnitId } : {}),
+    ...(extra.policyName ? { policyName: extra.policyName } : {}),
+  };
+  if (action === 'manual')
+    return {
+      ...base(id, path, extra),
+      kind: 'gatewayPolicy',
+      action,
+      target,
+      desired,
+      write: { allow },
+      manualSteps: extra.manualSteps ?? [`Set the gateway setting of ${path}.`],
+    };
+  if (action === 'delete')
+    return {
+      ...base(id, path, extra),
+      kind: 'gatewayPolicy',
+      action,
+      target: { ...target, orgUnitId: extra.orgUnitId ?? 'unknown', policyName: extra.policyName ?? 'unknown' },
+    };
+  if (allow === 'inherit') throw new Error('a create or update sets true or false');
+  if (action === 'update')
+    return {
+      ...base(id, path, extra),
+      kind: 'gatewayPolicy',
+      action,
+      target: { ...target, orgUnitId: extra.orgUnitId ?? 'unknown', policyName: extra.policyName ?? 'unknown' },
+      desired,
+      write: { allow },
+    };
+  return { ...base(id, path, extra), kind: 'gatewayPolicy', action, target, desired, write: { allow } };
 }
 
 export function placementChange(email: string, orgUnitPath: string, extra: Extra = {}): Change {
-  return change({
-    id: `userPlacement:${email.toLowerCase()}`,
+  return {
+    ...base(`userPlacement:${email.toLowerCase()}`, email, extra),
     kind: 'userPlacement',
     action: 'update',
-    subject: email,
+    target: { email: email.toLowerCase(), liveOrgUnitPath: '/' },
     desired: { email, orgUnitPath },
-    ...extra,
-  });
+    write: { orgUnitPath },
+  };
 }
 
 export function sendAsChange(
   userEmail: string,
   sendAsEmail: string,
-  action: ChangeAction = 'create',
+  action: 'create' | 'update' | 'delete' | 'replace' = 'create',
   spec: Partial<SendAsSpec> = {},
-  extra: Extra = {},
+  extra: Extra & { fields?: SendAsFieldName[] } = {},
 ): Change {
-  return change({
-    id: `sendAs:${userEmail.toLowerCase()}/${sendAsEmail.toLowerCase()}`,
-    kind: 'sendAs',
-    action,
-    subject: `${userEmail} → ${sendAsEmail}`,
-    desired: action === 'delete' ? undefined : { userEmail, sendAsEmail, ...spec },
-    observed: action === 'delete' ? { userEmail, sendAsEmail } : undefined,
-    ...extra,
-  });
+  const id = `sendAs:${userEmail.toLowerCase()}/${sendAsEmail.toLowerCase()}`;
+  const subject = `${userEmail} → ${sendAsEmail}`;
+  const target = { userEmail: userEmail.toLowerCase(), sendAsEmail };
+  if (action === 'delete') return { ...base(id, subject, extra), kind: 'sendAs', action, target };
+  const desired: SendAsSpec = { userEmail, sendAsEmail, ...spec };
+  const fields =
+    extra.fields ??
+    (action === 'update'
+      ? [...creationFields(desired), ...(desired.isDefault ? (['isDefault'] as const) : [])]
+      : creationFields(desired));
+  return { ...base(id, subject, extra), kind: 'sendAs', action, target, desired, write: { fields } };
 }
 
 /** An SMTP endpoint whose password comes from `env:<variable>`. */
@@ -83,7 +143,7 @@ export function smtp(variable: string, host = 'smtp.partner.example'): NonNullab
 
 export function planOf(changes: Change[]): Plan {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     stack: 'test',
     target: { kind: 'emulator', description: 'fake tenant' },
     changes,
