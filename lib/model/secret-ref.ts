@@ -1,6 +1,6 @@
 import { createHmac, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, relative, resolve } from 'node:path';
 
 import type { SecretRef } from './manifest';
 
@@ -43,8 +43,36 @@ export function parseSecretRef(ref: string): ParsedSecretRef | undefined {
 /** Outcome of resolving a secret reference. The value must never be logged or written anywhere. */
 export type SecretResolution = { ok: true; value: string } | { ok: false; reason: string };
 
+/** Environment variable listing extra folders `file:` references may read from (separated by `:`; `;` on Windows). */
+export const SECRET_DIRS_ENV = 'MAILPOLICY_SECRET_DIRS';
+
 /**
- * Reads the value a reference points to. Files are read relative to `cwd`; one trailing newline is dropped.
+ * The folders a `file:` reference may point into: `baseDir` (the app's folder) and every folder of
+ * `MAILPOLICY_SECRET_DIRS`, as real paths (symbolic links resolved).
+ */
+export function secretDirs(env: NodeJS.ProcessEnv, baseDir: string): string[] {
+  const extra = (env[SECRET_DIRS_ENV] ?? '').split(delimiter).filter((d) => d.trim() !== '');
+  return [baseDir, ...extra.map((d) => resolve(baseDir, d))].map(realOrSelf);
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Reads the value a reference points to. `file:` paths resolve against `cwd` and must lie, after symbolic links
+ * are resolved, inside `cwd` or a folder of `MAILPOLICY_SECRET_DIRS`: a reference outside is refused with the
+ * reference shown, so a manifest (or an edited plan) cannot make the tool read arbitrary files. One trailing
+ * newline is dropped.
  */
 export function resolveSecret(
   ref: SecretRef | string,
@@ -60,7 +88,14 @@ export function resolveSecret(
       ? { ok: false, reason: `environment variable ${parsed.name} is not set` }
       : { ok: true, value };
   }
-  const path = isAbsolute(parsed.path) ? parsed.path : resolve(cwd, parsed.path);
+  const path = realOrSelf(isAbsolute(parsed.path) ? parsed.path : resolve(cwd, parsed.path));
+  const allowed = secretDirs(env, cwd);
+  if (!allowed.some((dir) => isInside(path, dir))) {
+    return {
+      ok: false,
+      reason: `'${text}' points outside the app folder and ${SECRET_DIRS_ENV} (allowed: files under ${allowed.join(', ')}); move the file there or list its folder in ${SECRET_DIRS_ENV}`,
+    };
+  }
   try {
     return { ok: true, value: readFileSync(path, 'utf8').replace(/\r?\n$/, '') };
   } catch {

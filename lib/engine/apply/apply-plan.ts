@@ -7,6 +7,7 @@ import { executeOrgUnit } from './private/execute-org-unit';
 import { executeSendAs } from './private/execute-send-as';
 import { executeUserPlacement } from './private/execute-user-placement';
 import { KeyedLock } from './private/keyed-lock';
+import { checkRunInputs } from './private/preflight';
 
 const DEFAULT_CONCURRENCY = 50;
 const DEFAULT_PROPAGATION_TIMEOUT_MS = 15 * 60_000;
@@ -29,7 +30,8 @@ type Settled =
  * "not found" is done, so an interrupted run is finished by planning and applying again.
  *
  * The ledger is loaded first: a corrupt ledger stops the run (MP3002) before any change. A client without write
- * access is refused (MP2001) before any change too. Use {@link applyExitCode} for the exit code.
+ * access is refused (MP2001) before any change too, and so is a run missing an SMTP credential one of its
+ * writes needs (MP1100, listing every missing one). Use {@link applyExitCode} for the exit code.
  */
 export async function applyPlan(
   plan: { readonly changes: readonly Change[] },
@@ -44,6 +46,7 @@ export async function applyPlan(
     );
   }
   options.ledger.load();
+  checkRunInputs(plan.changes, options.env ?? process.env, options.cwd ?? process.cwd());
 
   const callsBefore = { ...options.admin.stats().calls };
   const emit = (event: ApplyEvent): void => options.onEvent?.(event);

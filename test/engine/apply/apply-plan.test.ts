@@ -494,18 +494,32 @@ describe('applyPlan secrets and the ledger', () => {
     expect(admin.identities('max@example.com')[1].displayName).toBe('Max');
   });
 
-  test('fails an identity whose secret does not resolve with MP1100 naming the reference', async () => {
+  test('refuses the whole run before any write when a secret a write needs does not resolve, listing each', async () => {
     const admin = new FakeWorkspaceAdmin();
-    admin.addUser('ned@example.com');
-    const result = await applyPlan(
-      planOf([sendAsChange('ned@example.com', 'ned@partner.com', 'create', { smtp: smtp('MISSING_PASSWORD') })]),
+    for (const user of ['ned', 'ola', 'pat', 'quin']) admin.addUser(`${user}@example.com`);
+    const run = applyPlan(
+      planOf([
+        orgUnitChange('/Partners'),
+        sendAsChange('ola@example.com', 'ola@partner.com', 'create', { smtp: smtp('RELAY_PASSWORD') }),
+        sendAsChange('ned@example.com', 'ned@partner.com', 'create', { smtp: smtp('MISSING_PASSWORD') }),
+        sendAsChange('pat@example.com', 'pat@partner.com', 'create', { displayName: 'Pat' }),
+        sendAsChange('quin@example.com', 'quin@partner.com', 'create', {
+          smtp: { ...smtp('RELAY_PASSWORD'), password: { ref: 'file:../../etc/shadow' } },
+        }),
+      ]),
       options(admin),
     );
-    expect(result.failed[0].error).toMatchObject({ code: 'MP1100' });
-    expect(result.failed[0].error.message).toMatch(
-      /env:MISSING_PASSWORD.*environment variable MISSING_PASSWORD is not set/,
+    await expect(run).rejects.toMatchObject({ code: 'MP1100' });
+    const message = await run.catch((error: Error) => error.message);
+    expect(message).toMatch(/2 SMTP credentials .*nothing was changed/);
+    expect(message).toMatch(
+      /ned@partner.com: SMTP password env:MISSING_PASSWORD: environment variable MISSING_PASSWORD is not set/,
     );
-    expect(admin.methodsCalled()).not.toContain('createSendAs');
+    expect(message).toMatch(
+      /quin@partner.com: SMTP password file:\.\.\/\.\.\/etc\/shadow: .*points outside the app folder/,
+    );
+    expect(message).not.toContain(CANARY);
+    expect(admin.methodsCalled()).toEqual([]);
   });
 
   test('fails when the ledger is corrupt, before any call', async () => {
