@@ -1,6 +1,6 @@
 import type { WorkspaceAdmin, TargetInfo } from '../admin/workspace-admin';
 import { diff } from '../engine/diff';
-import { fingerprintCredentials } from '../engine/credentials';
+import { fingerprintCredentials, type DesiredCredentials } from '../engine/credentials';
 import { LedgerStore } from '../engine/ledger';
 import type { Ledger } from '../engine/ledger-types';
 import { observe } from '../engine/observe';
@@ -25,6 +25,8 @@ export interface StackPlan {
   readonly ledgerStore: LedgerStore;
   readonly plan: Plan;
   readonly fingerprintKey: FingerprintKey;
+  /** The desired credential fingerprints the plan compared (saved with the plan). */
+  readonly credentials: DesiredCredentials;
 }
 
 export interface PlanningOptions {
@@ -32,6 +34,11 @@ export interface PlanningOptions {
   readonly gatewayWrites?: 'api' | 'manual';
   /** Observe concurrency. @default - the observe default */
   readonly concurrency?: number;
+  /**
+   * Credential fingerprints to plan with instead of resolving the secrets here: a saved plan's, so that apply
+   * re-plans with exactly what the reviewer saw. @default - resolved from the environment and files
+   */
+  readonly credentials?: DesiredCredentials;
 }
 
 /** Computes the plan of one stack against a target. */
@@ -46,12 +53,21 @@ export async function planStack(
   const ledgerStore = new LedgerStore(workspace.ledgerFile);
   const ledger = ledgerStore.load();
   const fingerprintKey = loadFingerprintKey(env, workspace.fingerprintKeyFile);
-  const credentials = fingerprintCredentials(manifest, fingerprintKey, env, workspace.appDir);
+  const credentials = options.credentials ?? fingerprintCredentials(manifest, fingerprintKey, env, workspace.appDir);
   const policyWrites = options.gatewayWrites ?? (ledger.policyWritesRefused ? 'manual' : 'api');
   const observed = await observe(admin, manifest, { policyWrites, concurrency: options.concurrency });
   const findings = runRulePack(manifest);
   const plan = diff({ manifest, observed, ledger, credentials, target, findings });
-  return { manifest, observed, observedDigest: digestObserved(observed), ledger, ledgerStore, plan, fingerprintKey };
+  return {
+    manifest,
+    observed,
+    observedDigest: digestObserved(observed),
+    ledger,
+    ledgerStore,
+    plan,
+    fingerprintKey,
+    credentials,
+  };
 }
 
 /** Whether a plan has anything to do. */

@@ -5,18 +5,32 @@ import { z } from 'zod';
 
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { ManifestSchema, type Manifest } from '../model/manifest';
+import { isFingerprint } from '../model/secret-ref';
+import type { DesiredCredentials } from './credentials';
 import type { ObservedState } from './observed-state';
 import { PlanSchema, type Plan } from './plan';
 
 /** Version of the saved-plan file. */
 export const SAVED_PLAN_VERSION = 2;
 
-/** What `plan --out` saves: the reviewed plan, the manifest it came from and a digest of what was observed. */
+/**
+ * What `plan --out` saves: the reviewed plan, the manifest it came from (with its digest), the credential
+ * fingerprints it compared (non-secret HMACs, so apply re-plans with the same knowledge the reviewer saw) and a
+ * digest of what was observed.
+ */
 export interface SavedPlan {
   readonly plan: Plan;
   readonly manifest: Manifest;
   /** `digestObserved` of the observed state the plan was computed from; apply re-observes and compares. */
   readonly observedDigest: string;
+  /** The desired credential fingerprints the plan was computed with. @default - none (no SMTP identities) */
+  readonly credentials?: DesiredCredentials;
+}
+
+/** A saved plan as read back, with the digest of its manifest as recorded when it was written. */
+export interface ReadSavedPlan extends SavedPlan {
+  readonly manifestDigest: string;
+  readonly credentials: DesiredCredentials;
 }
 
 /** JSON with object keys sorted at every level: the canonical form the digest is taken of. */
@@ -34,12 +48,32 @@ export function digestObserved(observed: ObservedState): string {
   return `sha256:${createHash('sha256').update(canonicalJson(observed), 'utf8').digest('hex')}`;
 }
 
+/** `sha256:<hex>` of the canonical JSON of a manifest: the identity of the code a plan was made from. */
+export function digestManifest(manifest: Manifest): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(manifest), 'utf8').digest('hex')}`;
+}
+
+const DIGEST = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
+const CredentialsSchema = z.record(
+  z.string(),
+  z
+    .object({
+      passwordFingerprint: z.string().refine(isFingerprint).optional(),
+      usernameFingerprint: z.string().refine(isFingerprint).optional(),
+      unresolved: z.array(z.string()).optional(),
+    })
+    .strict(),
+);
+
 const SavedPlanFileSchema = z
   .object({
     savedPlanVersion: z.literal(SAVED_PLAN_VERSION),
-    observedDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    observedDigest: DIGEST,
+    manifestDigest: DIGEST,
     plan: PlanSchema,
     manifest: ManifestSchema,
+    credentials: CredentialsSchema,
   })
   .strict();
 
@@ -48,15 +82,17 @@ export function writeSavedPlan(file: string, saved: SavedPlan): void {
   const doc = {
     savedPlanVersion: SAVED_PLAN_VERSION,
     observedDigest: saved.observedDigest,
+    manifestDigest: digestManifest(saved.manifest),
     plan: saved.plan,
     manifest: saved.manifest,
+    credentials: saved.credentials ?? {},
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, 'utf8');
 }
 
 /** Reads and validates a saved plan; throws MP3001 naming the file and the first problems when it is not one. */
-export function readSavedPlan(file: string): SavedPlan {
+export function readSavedPlan(file: string): ReadSavedPlan {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -92,6 +128,8 @@ export function readSavedPlan(file: string): SavedPlan {
   return {
     plan: parsed.data.plan,
     manifest: parsed.data.manifest,
+    manifestDigest: parsed.data.manifestDigest,
     observedDigest: parsed.data.observedDigest,
+    credentials: parsed.data.credentials,
   };
 }

@@ -42,6 +42,8 @@ export const ErrorCodes = {
   APPLY_INCOMPLETE: 'MP3003',
   /** A change breaks the plan's contract (a kind or action no executor knows, a target that does not fit). */
   PLAN_INVARIANT: 'MP3020',
+  /** A saved plan is not what its manifests produce now (edited after review, or other code than was reviewed). */
+  PLAN_NOT_REVIEWED: 'MP3021',
 
   /** The command line is wrong (unknown flag, missing value). */
   USAGE: 'MP4000',

@@ -6,7 +6,7 @@ import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
 import type { Change } from '../../engine/change';
 import type { Plan } from '../../engine/plan';
 import { renderText } from '../../engine/render';
-import { readSavedPlan } from '../../engine/saved-plan';
+import { canonicalJson, digestManifest, readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import {
   flagOption,
@@ -47,10 +47,12 @@ const OPTIONS: OptionTable = {
 };
 
 export const APPLY_HELP = helpText(
-  'mailpolicy apply [PLAN_FILE | --manifest FILE | --app DIR] [--stack NAME | --all] [--auto-approve]',
+  'mailpolicy apply [PLAN_FILE [--manifest FILE | --app DIR] | --manifest FILE | --app DIR] [--stack NAME | --all] [--auto-approve]',
   [
     'Applies a reviewed plan (saved with `plan --out`), or plans and applies in one go.',
-    'A saved plan is refused when the live tenant changed since it was made.',
+    'A saved plan is applied only while it is exactly what its manifest produces: it is refused, changing',
+    'nothing, when the live tenant changed since it was made (MP3000), when its changes were edited (MP3021),',
+    'or, with --manifest/--app beside it (the merged code), when that code is not what the plan was made from.',
     'Exit codes: 0 done; 1 error or some changes failed; 3 identities still waiting for the gateway setting',
     'to propagate (rerun apply later to finish them); 4 dependants of manual steps skipped.',
   ].join('\n'),
@@ -143,11 +145,29 @@ function runOptionsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): RunOptions {
 }
 
 /**
- * `apply PLAN_FILE`: re-observes, refuses when the tenant changed since the plan was saved (MP3000), else
- * executes exactly the reviewed plan.
+ * `apply PLAN_FILE`: the reviewed plan is applied only if it is still exactly what its code produces here and
+ * now. Apply re-observes the tenant and re-plans the plan's manifest (with the credential fingerprints the plan
+ * was made with) and refuses, changing nothing, when the tenant changed since (MP3000), when the recomputed
+ * changes differ from the saved ones in any way (MP3021: the file was edited after review), or, with
+ * `--manifest`/`--app` naming the merged code, when that code's manifest is not the one the plan was made from
+ * (MP3021).
  */
 async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOptions, io: CommandIo): Promise<number> {
   const saved = readSavedPlan(resolve(io.cwd, planFile));
+  if (digestManifest(saved.manifest) !== saved.manifestDigest) {
+    throw notReviewed(planFile, 'its embedded manifest was changed after the plan was written');
+  }
+  const selection = stackSelection(args);
+  if ((selection.manifests?.length ?? 0) > 0 || selection.appDir !== undefined) {
+    const stacks = await loadStacks({ ...selection, stack: saved.manifest.stack, all: false }, io.cwd, io.env, io);
+    const code = stacks[0];
+    if (digestManifest(code.manifest) !== saved.manifestDigest) {
+      throw notReviewed(
+        planFile,
+        `the code's manifest of stack ${saved.manifest.stack} (${code.manifestFile}) is not the one the plan was made from (digest ${saved.manifestDigest.slice(0, 15)}…, the code has ${digestManifest(code.manifest).slice(0, 15)}…)`,
+      );
+    }
+  }
   const workspace = workspaceDir(io.cwd, io.env);
   const target = { ...targetOptions(args), concurrency: options.concurrency };
   const connection = await connect(target, workspace, io.env, `admin@${saved.manifest.domains[0]}`);
@@ -155,6 +175,7 @@ async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOp
   try {
     const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
       gatewayWrites: options.gatewayWrites,
+      credentials: saved.credentials,
     });
     if (now.observedDigest !== saved.observedDigest) {
       throw new MailPolicyError(
@@ -162,21 +183,53 @@ async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOp
         `the live tenant changed since ${planFile} was made (observed-state digest ${saved.observedDigest.slice(0, 12)}… is now ${now.observedDigest.slice(0, 12)}…). Nothing was changed. Run 'mailpolicy plan --out ${planFile}' again and review the new plan.`,
       );
     }
-    if (isBlocked(saved.plan)) {
+    const differences = changeDifferences(saved.plan.changes, now.plan.changes);
+    if (differences.length > 0) {
+      throw notReviewed(
+        planFile,
+        `its changes are not what its manifest produces against the tenant now:\n${differences.map((d) => `  - ${d}`).join('\n')}`,
+      );
+    }
+    if (isBlocked(now.plan)) {
       throw new MailPolicyError(
         ErrorCodes.PLAN_FILE_INVALID,
         `${planFile} has unreadable objects or blocking findings and cannot be applied`,
       );
     }
-    if (!hasChanges(saved.plan)) {
+    if (!hasChanges(now.plan)) {
       info(io, 'No changes. The tenant matches the code.');
       await recordInPlace(now, []);
       return 0;
     }
-    return await execute(saved.plan, now, connection, workspace, io, options);
+    return await execute(now.plan, now, connection, workspace, io, options);
   } finally {
     await connection.close();
   }
+}
+
+function notReviewed(planFile: string, why: string): MailPolicyError {
+  return new MailPolicyError(
+    ErrorCodes.PLAN_NOT_REVIEWED,
+    `${planFile} is refused, nothing was changed: ${why}. Apply only a plan written by 'mailpolicy plan --out' from the reviewed code, unedited.`,
+  );
+}
+
+/** What differs between the saved changes and the recomputed ones, one line each (at most 10). */
+function changeDifferences(saved: readonly Change[], now: readonly Change[]): string[] {
+  const out: string[] = [];
+  const byId = new Map(now.map((c) => [c.id, c]));
+  const savedIds = new Set(saved.map((c) => c.id));
+  for (const change of saved) {
+    const current = byId.get(change.id);
+    if (!current) out.push(`${change.id} is in the plan file but not planned now`);
+    else if (canonicalJson(current) !== canonicalJson(change))
+      out.push(`${change.id} differs from what is planned now`);
+  }
+  for (const change of now)
+    if (!savedIds.has(change.id)) out.push(`${change.id} is planned now but not in the plan file`);
+  if (out.length === 0 && canonicalJson(saved.map((c) => c.id)) !== canonicalJson(now.map((c) => c.id)))
+    out.push('the order of the changes differs');
+  return out.length > 10 ? [...out.slice(0, 10), `and ${out.length - 10} more`] : out;
 }
 
 /** `apply --manifest … | --app …`: plans each stack, shows the plan, confirms (or --auto-approve), applies. */

@@ -70,6 +70,7 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
           plan: result.plan,
           manifest: result.manifest,
           observedDigest: result.observedDigest,
+          credentials: result.credentials,
         });
         info(io, `Saved the plan to ${out}; apply it with: mailpolicy apply ${out}`);
       }
