@@ -8,6 +8,7 @@ import type { ObservedState } from '../engine/observed-state';
 import type { Plan } from '../engine/plan';
 import { digestObserved } from '../engine/saved-plan';
 import type { Manifest } from '../model/manifest';
+import { isBlockingFinding } from '../model/findings';
 import { runRulePack } from '../model/rules';
 import { loadFingerprintKey, type FingerprintKey } from '../model/secret-ref';
 import type { WorkspaceDir } from './workspace-dir';
@@ -86,8 +87,6 @@ export function isBlocked(plan: Plan): boolean {
  */
 export function blockReasons(plan: Plan): string[] {
   const reads = [...new Set(plan.indeterminate.map((row) => row.error))].map((error) => `cannot read: ${error}`);
-  const findings = plan.findings
-    .filter((f) => f.level === 'error' || (f.level === 'warning' && !f.acknowledged))
-    .map((f) => `${f.ruleId} ${f.subject}: ${f.message}`);
+  const findings = plan.findings.filter(isBlockingFinding).map((f) => `${f.ruleId} ${f.subject}: ${f.message}`);
   return [...reads, ...findings];
 }

@@ -1,8 +1,9 @@
 import { effectiveGateway, type EffectiveGateway } from '../model/effective-gateway';
 import { normaliseEmail } from '../model/email';
-import type { Finding } from '../model/findings';
+import { isBlockingFinding, type Finding } from '../model/findings';
 import { orgUnitKey } from '../model/org-unit-path';
 import { sendAsSubject } from '../model/rules/finding-rule';
+import { diffGatewayAuthority } from './diff-gateway-authority';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
@@ -27,6 +28,7 @@ export function diff(input: DiffInput): Plan {
   const ctx = new DiffContext(input);
   diffOrgUnits(ctx);
   diffGatewayPolicies(ctx);
+  diffGatewayAuthority(ctx);
   diffPlacements(ctx);
   diffSendAs(ctx);
   checkLiveGateways(ctx);
@@ -70,7 +72,7 @@ export function summarise(
     manual: count('manual'),
     unchanged,
     indeterminate,
-    blockingFindings: findings.filter((f) => f.level === 'error' || (f.level === 'warning' && !f.acknowledged)).length,
+    blockingFindings: findings.filter(isBlockingFinding).length,
   };
 }
 

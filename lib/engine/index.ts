@@ -2,6 +2,7 @@ export * from './change';
 export * from './change-ids';
 export * from './credentials';
 export * from './diff';
+export * from './diff-gateway-authority';
 export * from './diff-gateway-policies';
 export * from './diff-org-units';
 export * from './diff-placements';

@@ -40,9 +40,19 @@ export const FindingSchema = z
     constructPath: z.string().optional(),
     /** The reason given by `acknowledge()`, when the finding was accepted on purpose. */
     acknowledged: z.string().optional(),
+    /**
+     * A warning about a live fact the stack does not own (for example a gateway allowance another stack or the
+     * console made): shown in every plan, never blocking it. @default - warnings block until acknowledged
+     */
+    advisory: z.literal(true).optional(),
   })
   .strict();
 export type Finding = z.infer<typeof FindingSchema>;
+
+/** Whether a finding stops apply (and synth): every error, and warnings neither acknowledged nor advisory. */
+export function isBlockingFinding(finding: Finding): boolean {
+  return finding.level === 'error' || (finding.level === 'warning' && !finding.acknowledged && !finding.advisory);
+}
 
 /** Renders one issue as a compiler-style line. */
 export function formatValidationIssue(issue: ValidationIssue): string {

@@ -97,10 +97,16 @@ export const SendAsSchema = z
   })
   .strict();
 
-/** A declaration that the stack exclusively owns the send-as identities of an OU subtree or of a user. */
+/**
+ * A declaration that the stack exclusively owns something, so that what it does not declare there is removed:
+ * the send-as identities of an OU subtree (`orgUnit`) or of a user (`user`), or the per-user outbound gateway
+ * setting of an OU subtree (`gatewayPolicies`; `/` for the whole customer): explicit policies there that the
+ * stack does not declare are deleted, so those OUs inherit again.
+ */
 export const OwnershipScopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('orgUnit'), orgUnitPath: z.string(), constructPath }).strict(),
   z.object({ kind: z.literal('user'), email: z.string(), constructPath }).strict(),
+  z.object({ kind: z.literal('gatewayPolicies'), orgUnitPath: z.string(), constructPath }).strict(),
 ]);
 
 /** A warning-level finding accepted on purpose. */

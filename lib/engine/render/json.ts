@@ -52,6 +52,7 @@ export function renderJson(plan: Plan): string {
       fix: f.fix,
       ...(f.constructPath !== undefined ? { constructPath: f.constructPath } : {}),
       ...(f.acknowledged !== undefined ? { acknowledged: f.acknowledged } : {}),
+      ...(f.advisory ? { advisory: true } : {}),
     })),
     indeterminate: plan.indeterminate.map((r) => ({ kind: r.kind, subject: r.subject, error: r.error })),
     unmanaged: plan.unmanaged.map((r) => ({ kind: r.kind, subject: r.subject })),

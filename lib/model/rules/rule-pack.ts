@@ -1,4 +1,4 @@
-import { formatFinding, type Finding } from '../findings';
+import { formatFinding, isBlockingFinding, type Finding } from '../findings';
 import type { Acknowledgement, Manifest } from '../manifest';
 
 import type { FindingRule } from './finding-rule';
@@ -33,7 +33,7 @@ export function runRulePack(manifest: Manifest, rules: readonly FindingRule[] = 
 
 /** Findings that stop synth: every error, and warnings nobody acknowledged. Error-level findings cannot be acknowledged. */
 export function blockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.level === 'error' || (f.level === 'warning' && f.acknowledged === undefined));
+  return findings.filter(isBlockingFinding);
 }
 
 /** One line per blocking finding with its fix and how to acknowledge it. */

@@ -48,7 +48,7 @@ export const undeclaredOrgUnitRule: ValidationRule = {
       if (u.orgUnitPath !== undefined) check(`$.users[${i}]`, u, 'orgUnitPath', u.orgUnitPath);
     });
     manifest.ownership.forEach((o, i) => {
-      if (o.kind === 'orgUnit') check(`$.ownership[${i}]`, o, 'orgUnitPath', o.orgUnitPath);
+      if (o.kind !== 'user') check(`$.ownership[${i}]`, o, 'orgUnitPath', o.orgUnitPath);
     });
     return out;
   },
