@@ -25,8 +25,12 @@ import { compareStrings, type DiffContext } from './private/diff-context';
 
 type SendAsWriteField = SendAsFieldName;
 
-/** The note shown for an identity with SMTP whose credentials apply has never recorded. */
-export const CREDENTIALS_NOT_VERIFIABLE = 'SMTP credentials not verifiable until the first apply records them.';
+/**
+ * The reason of a change that sends an identity's SMTP credentials because no fingerprint of them is recorded
+ * (first apply after an import, a lost state, a rollout interrupted before it recorded them): Gmail never returns
+ * credentials, so the only way to be sure the tenant holds the declared ones is to send them once.
+ */
+export const CREDENTIALS_UNRECORDED = 'SMTP credentials will be sent: no fingerprint recorded';
 
 const SENSITIVE: AttributeChange[] = [
   { name: 'smtp.username', sensitive: true },
@@ -265,6 +269,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     fields.push(difference.name);
   }
   let rotation = false;
+  let reason: string | undefined;
   if (smtp) {
     const endpoint = smtpEndpointDifferences(smtp, live.smtpMsa);
     if (endpoint.length > 0) {
@@ -274,10 +279,11 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
       noteUnresolved(ctx, spec);
     } else {
       const credentials = credentialChanges(ctx, spec, key);
-      if (credentials.length > 0) {
-        attributes.push(...credentials);
+      if (credentials.attributes.length > 0) {
+        attributes.push(...credentials.attributes);
         fields.push('smtpMsa');
         rotation = true;
+        reason = credentials.reason;
       }
     }
   }
@@ -295,19 +301,27 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     dependsOn: deps,
     security: fields.includes('smtpMsa') ? withoutTls : [],
     cause: onlyRotation ? 'rotation' : ctx.causeFor(id),
+    ...(reason ? { reason } : {}),
     target: targetOf(spec, live),
     desired: spec,
     write: { fields },
   });
 }
 
-/** Compares the ledger's fingerprints with the desired ones; differences are sensitive attribute changes. */
-function credentialChanges(ctx: DiffContext, spec: SendAsSpec, key: string): AttributeChange[] {
+/**
+ * Compares the recorded fingerprints with the desired ones; differences are sensitive attribute changes. With
+ * nothing recorded the credentials are sent (and then recorded), never silently skipped.
+ */
+function credentialChanges(
+  ctx: DiffContext,
+  spec: SendAsSpec,
+  key: string,
+): { attributes: AttributeChange[]; reason?: string } {
   const subject = subjectOf(spec);
   const entry = ctx.input.ledger?.identities?.[key];
   if (!entry) {
-    ctx.notes.push({ subject, message: CREDENTIALS_NOT_VERIFIABLE });
-    return [];
+    noteUnresolved(ctx, spec);
+    return { attributes: [...SENSITIVE], reason: CREDENTIALS_UNRECORDED };
   }
   const desired = ctx.input.credentials?.[key];
   const out: AttributeChange[] = [];
@@ -330,7 +344,7 @@ function credentialChanges(ctx: DiffContext, spec: SendAsSpec, key: string): Att
   }
   if (problems.length > 0)
     ctx.notes.push({ subject, message: `SMTP credentials not verified: ${problems.join('; ')}.` });
-  return out;
+  return { attributes: out };
 }
 
 function noteUnresolved(ctx: DiffContext, spec: SendAsSpec): void {

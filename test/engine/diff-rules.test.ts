@@ -217,17 +217,22 @@ describe('diff rules', () => {
     expect(rep.summary.replace).toBe(1);
   });
 
-  test('SMTP credentials: no ledger entry is a note; a rotated secret is a sensitive update; an unresolvable secret is a note', () => {
+  test('SMTP credentials: nothing recorded sends them; a rotated secret is a sensitive update; an unresolvable secret is a note', () => {
     const m = partnerManifest();
     const { observed, ledger } = observedFrom(m);
     const key = ledgerKey('alice@example.com', 'alice@partner.com');
     const fresh = plan(m, observed);
-    expect(fresh.changes).toEqual([]);
-    expect(fresh.notes).toEqual([
-      {
-        subject: 'alice@example.com → alice@partner.com',
-        message: 'SMTP credentials not verifiable until the first apply records them.',
-      },
+    expect(fresh.changes).toEqual([
+      expect.objectContaining({
+        action: 'update',
+        cause: 'rotation',
+        reason: 'SMTP credentials will be sent: no fingerprint recorded',
+        attributes: [
+          { name: 'smtp.username', sensitive: true },
+          { name: 'smtp.password', sensitive: true },
+        ],
+        write: { fields: ['smtpMsa'] },
+      }),
     ]);
 
     const rotated = {

@@ -8,7 +8,7 @@ import type { WorkspaceAdmin } from '../../lib/admin/workspace-admin';
 import { runImport } from '../../lib/cli/commands/import';
 import type { CommandIo } from '../../lib/cli/io';
 import { startEmulator, type RunningEmulator, type SeedTenant } from '../../lib/emulator';
-import { CREDENTIALS_NOT_VERIFIABLE, diff, EMPTY_LEDGER, observe, type Plan } from '../../lib/engine';
+import { CREDENTIALS_UNRECORDED, diff, EMPTY_LEDGER, observe, type Plan } from '../../lib/engine';
 import { generateApp, readTenant, tenantDomains, type GeneratedApp } from '../../lib/import';
 import { runRulePack, type Manifest } from '../../lib/model';
 import { comparable, synthApp, typecheckApps, writeApp } from './helpers/generated-app';
@@ -168,19 +168,22 @@ describe('import round trip on the emulator', () => {
     expect(await typecheckApps([dir])).toBe('');
   });
 
-  test('synthesises as it is and plans clean but for the SMTP credential notes', async () => {
+  test('synthesises as it is and plans clean but for the one-time send of the SMTP credentials', async () => {
     const env = Object.fromEntries(app.secrets.map((s) => [s.name, `${s.purpose}-value`]));
     const manifest = await synthApp(dir, 'round-trip', env);
     expect(comparable(manifest)).toEqual(comparable(app.manifest));
 
     const plan = await planAgainst(admin, manifest);
-    expect(plan.changes).toEqual([]);
     expect(plan.indeterminate).toEqual([]);
     expect(plan.summary.blockingFindings).toBe(0);
     const smtpIdentities = manifest.sendAs.filter((s) => s.smtp).length;
     expect(smtpIdentities).toBeGreaterThan(10);
-    expect(plan.notes).toHaveLength(smtpIdentities);
-    for (const note of plan.notes) expect(note.message).toBe(CREDENTIALS_NOT_VERIFIABLE);
+    // Gmail never returns credentials: the first apply sends each identity's once and records it.
+    expect(plan.changes).toHaveLength(smtpIdentities);
+    for (const change of plan.changes) {
+      expect(change).toMatchObject({ action: 'update', cause: 'rotation', reason: CREDENTIALS_UNRECORDED });
+      expect(change.kind === 'sendAs' && change.write.fields).toEqual(['smtpMsa']);
+    }
   });
 
   test('mailpolicy import prints the target first, writes --out and lists the SMTP variables', async () => {
