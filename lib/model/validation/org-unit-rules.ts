@@ -11,13 +11,16 @@ import {
 
 import { declaredAt, issueAt, laterDuplicates, type ValidationRule } from './issue';
 
-const NAME_ALLOWED = `1–${MAX_OU_NAME_LENGTH} characters, no '/', not only spaces`;
+const NAME_ALLOWED = `1–${MAX_OU_NAME_LENGTH} characters, no '/', not only spaces, not '.' or '..'`;
 const PATH_ALLOWED = `an absolute path like /Sales/Partners: '/' then names of ${NAME_ALLOWED}, separated by '/'`;
 
 /** Why an OU name is not acceptable, or undefined when it is. */
 export function orgUnitNameProblem(name: string): string | undefined {
   if (name.trim().length === 0) return 'empty OU name';
-  if (name.includes('/')) return "OU name contains '/' (use the parent prop to nest OUs)";
+  if (name.includes('/'))
+    return "OU name contains '/': Google's Admin SDK would store it with '_' instead (support.google.com/a/answer/182538), so it could never match; write '_', or use the parent prop to nest OUs";
+  if (name === '.' || name === '..')
+    return `OU name '${name}' cannot round-trip: in the API's URL path it reads as a relative path segment, so the OU could be created but never read, renamed or deleted`;
   if (name.length > MAX_OU_NAME_LENGTH) return `OU name longer than ${MAX_OU_NAME_LENGTH} characters`;
   if (name !== name.trim()) return 'OU name starts or ends with spaces';
   return undefined;
