@@ -10,3 +10,4 @@ export * from './validate-manifest';
 export * from './rules';
 export * from './signature';
 export * from './send-as-fields';
+export * from './removal-policy';

@@ -20,6 +20,14 @@ export const MANIFEST_FILE_NAME = 'mail-policy.json';
 const constructPath = z.string().optional();
 
 /**
+ * What happens to an object when it leaves the code (AWS CDK's `RemovalPolicy`): `destroy` deletes it from the
+ * tenant, `retain` forgets it and leaves it in place. Recorded in the stack's state at apply, because once the
+ * code is gone the state is what remembers it. Absent: the kind's default (see `defaultRemovalPolicy`).
+ */
+export const RemovalPolicySchema = z.enum(['destroy', 'retain']);
+const removalPolicy = RemovalPolicySchema.optional();
+
+/**
  * A reference to a secret: `env:NAME` or `file:PATH`, never the value. `fingerprint` is a keyed,
  * non-reversible fingerprint (see `secret-ref.ts`) recorded when the secret resolved at synth time.
  */
@@ -60,6 +68,7 @@ export const OrgUnitSchema = z
      * instead of creating a new one (like Terraform's `moved` blocks).
      */
     movedFrom: z.string().optional(),
+    removalPolicy,
     constructPath,
   })
   .strict();
@@ -69,6 +78,7 @@ export const GatewayPolicySchema = z
   .object({
     orgUnitPath: z.string(),
     allowPerUserOutboundGateways: z.union([z.boolean(), z.literal('inherit')]),
+    removalPolicy,
     constructPath,
   })
   .strict();
@@ -93,6 +103,7 @@ export const SendAsSchema = z
     treatAsAlias: z.boolean().optional(),
     isDefault: z.boolean().optional(),
     smtp: SmtpEndpointSchema.optional(),
+    removalPolicy,
     constructPath,
   })
   .strict();
@@ -135,6 +146,7 @@ export const ManifestSchema = z
   })
   .strict();
 
+export type RemovalPolicyValue = z.infer<typeof RemovalPolicySchema>;
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 export type SecurityModeValue = z.infer<typeof SecurityModeSchema>;
 export type SmtpEndpoint = z.infer<typeof SmtpEndpointSchema>;

@@ -182,7 +182,7 @@ describe('import round trip on the emulator', () => {
     expect(plan.changes).toHaveLength(smtpIdentities);
     for (const change of plan.changes) {
       expect(change).toMatchObject({ action: 'update', cause: 'rotation', reason: CREDENTIALS_UNRECORDED });
-      expect(change.kind === 'sendAs' && change.write.fields).toEqual(['smtpMsa']);
+      expect(change.kind === 'sendAs' && change.action === 'update' && change.write.fields).toEqual(['smtpMsa']);
     }
   });
 
