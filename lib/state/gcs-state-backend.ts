@@ -245,9 +245,9 @@ export class GcsStateBackend implements StateBackend {
       if (statusOf(error) === 404) {
         throw backendError(
           where,
-          `the bucket gs://${this.bucketName} does not exist. Create it (for example \`gcloud storage buckets ` +
-            `create gs://${this.bucketName} --uniform-bucket-level-access\`, with object versioning on) and run ` +
-            'the command again; mailpolicy never creates buckets',
+          `the bucket gs://${this.bucketName} does not exist; mailpolicy never creates buckets. Create it (for ` +
+            `example \`gcloud storage buckets create gs://${this.bucketName} --uniform-bucket-level-access\`; ` +
+            'object versioning keeps earlier states) and run the command again',
         );
       }
       throw this.failure(where, 'the bucket cannot be listed', error);

@@ -112,7 +112,7 @@ export async function acquireLock(
       };
     }
     const waited = now().getTime() - started;
-    if (waited >= timeoutMs) throw lockedError(attempt.holder, waited);
+    if (waited >= timeoutMs) throw lockedError(attempt.holder, timeoutMs);
     await sleep(Math.min(pollMs, timeoutMs - waited));
   }
 }

@@ -8,8 +8,8 @@ export function describeHolder(info: LockInfo | undefined): string {
 }
 
 /** MP3005: the stack is locked by someone else. */
-export function lockedError(held: HeldLock, waitedMs: number): MailPolicyError {
-  const waited = waitedMs > 0 ? ` after waiting ${Math.round(waitedMs / 1000)} s` : '';
+export function lockedError(held: HeldLock, timeoutMs: number): MailPolicyError {
+  const waited = timeoutMs > 0 ? ` after waiting ${formatDuration(timeoutMs)}` : '';
   const unlock = held.info
     ? `if that process is gone (killed, timed out), release the lock with \`mailpolicy force-unlock ${held.info.id}\``
     : `if no apply or destroy is running, remove ${held.where} by hand`;
@@ -61,4 +61,8 @@ export function backendError(where: string, what: string, cause?: unknown): Mail
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const suffix = typeof code === 'string' && code.length > 0 ? ` (${code})` : '';
   return new MailPolicyError(ErrorCodes.STATE_BACKEND, `state backend ${where}: ${what}${suffix}`, { where });
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
