@@ -138,7 +138,7 @@ export class FileStateBackend implements StateBackend {
     }
     return {
       acquired: true,
-      lost: () => lost,
+      check: () => Promise.resolve(lost),
       release: async () => {
         if (lost) return;
         const current = await this.readLockInfo(stack);

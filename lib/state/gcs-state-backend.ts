@@ -141,7 +141,15 @@ export class GcsStateBackend implements StateBackend {
     }
     return {
       acquired: true,
-      lost: () => undefined,
+      check: async () => {
+        try {
+          const [metadata] = await this.bucket().file(name).getMetadata();
+          return String(metadata.generation) === generation ? undefined : new Error('the lock object was replaced');
+        } catch (error) {
+          if (statusOf(error) === 404) return new Error('the lock object was deleted');
+          throw this.failure(where, 'the lock cannot be read', error);
+        }
+      },
       release: async () => {
         try {
           await this.bucket().file(name).delete({ ifGenerationMatch: generation });

@@ -49,8 +49,11 @@ export interface AcquiredBackendLock {
   readonly acquired: true;
   /** Releases the lock; a lock meanwhile force-unlocked (or replaced by another holder's) is left alone. */
   release(): Promise<void>;
-  /** Why the lock was lost while held (another process force-unlocked or took over a stale lock), if it was. */
-  lost(): Error | undefined;
+  /**
+   * Why the lock was lost while held (another process force-unlocked it, or took it over as stale), if it was;
+   * undefined while it is still this holder's.
+   */
+  check(): Promise<Error | undefined>;
 }
 
 /** The outcome of one attempt to take a lock. */

@@ -53,10 +53,11 @@ export interface StateLock {
   /** Releases the lock; calling it again does nothing. A lock force-unlocked meanwhile is left alone. */
   release(): Promise<void>;
   /**
-   * Throws MP3005 if the lock was lost while held (force-unlocked, or taken over as stale after this process
-   * stalled). A store bound to the lock calls it before every write.
+   * Rejects with MP3005 if the lock was lost while held (force-unlocked, or taken over as stale after this process
+   * stalled). A store bound to the lock calls it before every write. For `gs://` it reads the lock object's
+   * generation (one request); for `file:` it reports what the lock's refresh noticed.
    */
-  assertHeld(): void;
+  assertHeld(): Promise<void>;
 }
 
 /**
@@ -98,8 +99,8 @@ export async function acquireLock(
           released = true;
           await attempt.release();
         },
-        assertHeld: () => {
-          const lost = attempt.lost();
+        assertHeld: async () => {
+          const lost = await attempt.check();
           if (lost) {
             throw new MailPolicyError(
               ErrorCodes.STATE_LOCKED,

@@ -191,7 +191,7 @@ export class StateStore {
     const done = (async () => {
       await Promise.resolve(); // run after `this.flushing` is set, so that `finally` clears this write
       try {
-        this.options.lock?.assertHeld();
+        await this.options.lock?.assertHeld();
         const next: StackState = { ...this.current, serial: this.stored.serial + 1 };
         const version = await this.backend.write(this.stack, next, this.stored.version);
         this.stored = { serial: next.serial, version };

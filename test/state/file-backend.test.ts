@@ -167,8 +167,8 @@ describe('file backend: locks in one process', () => {
     expect(await backend.readLock('prod')).toBeUndefined();
     const next = await acquireLock(backend, 'prod', { operation: 'destroy' });
     // The old holder notices at its next refresh of the lock (every second with this stale period).
-    for (let i = 0; i < 300 && !lost(held); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(() => held.assertHeld()).toThrow(/was lost while held: someone ran force-unlock/);
+    for (let i = 0; i < 300 && !(await lost(held)); i++) await new Promise((r) => setTimeout(r, 100));
+    await expect(held.assertHeld()).rejects.toThrow(/was lost while held: someone ran force-unlock/);
     await held.release(); // must not remove the new holder's lock
     expect((await backend.readLock('prod'))?.info?.id).toBe(next.info.id);
     expect(await rejection(forceUnlock(backend, 'staging', next.info.id))).toMatchObject({
@@ -178,9 +178,9 @@ describe('file backend: locks in one process', () => {
   });
 });
 
-function lost(lock: { assertHeld(): void }): boolean {
+async function lost(lock: { assertHeld(): Promise<void> }): Promise<boolean> {
   try {
-    lock.assertHeld();
+    await lock.assertHeld();
     return false;
   } catch {
     return true;

@@ -179,10 +179,30 @@ describe('gs backend: locks', () => {
     expect(wrong.code).toBe(ErrorCodes.STATE_LOCKED);
     await forceUnlock(backend(), 'prod', stale.info.id);
     const next = await acquireLock(backend(), 'prod', { operation: 'destroy' });
+    await expect(stale.assertHeld()).rejects.toThrow(/was lost while held/);
+    await expect(next.assertHeld()).resolves.toBeUndefined();
     await stale.release(); // deletes with ifGenerationMatch of its own lock object: refused, nothing removed
     expect((await backend().readLock('prod'))?.info?.id).toBe(next.info.id);
     expect((await backend().listLocks()).map((l) => l.stack)).toEqual(['prod']);
     await next.release();
     expect(await backend().listLocks()).toEqual([]);
+  });
+
+  test('a store bound to a lock stops writing once the lock was force-unlocked', async () => {
+    const lock = await acquireLock(backend(), 'prod', { operation: 'apply' });
+    const store = await StateStore.load(backend(), 'prod', { lock });
+    await store.recordObject('orgUnit:/a', {
+      kind: 'orgUnit',
+      path: '/A',
+      origin: 'created',
+      removalPolicy: 'destroy',
+    });
+    await forceUnlock(backend(), 'prod', lock.info.id);
+    const error = await rejection(
+      store.recordObject('orgUnit:/b', { kind: 'orgUnit', path: '/B', origin: 'created', removalPolicy: 'destroy' }),
+    );
+    expect(error.code).toBe(ErrorCodes.STATE_LOCKED);
+    const read = await backend().read('prod');
+    expect(read.found && Object.keys(read.state.objects)).toEqual(['orgUnit:/a']);
   });
 });

@@ -198,7 +198,7 @@ test('a store bound to a lock stops writing once the lock was force-unlocked', a
   for (let i = 0; i < 300 && !error; i++) {
     await new Promise((r) => setTimeout(r, 100));
     try {
-      lock.assertHeld();
+      await lock.assertHeld();
     } catch (e) {
       error = e as { code?: string; message: string };
     }
