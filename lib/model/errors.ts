@@ -40,6 +40,14 @@ export const ErrorCodes = {
   LEDGER_CORRUPT: 'MP3002',
   /** Some changes of an apply failed; the rest were done. */
   APPLY_INCOMPLETE: 'MP3003',
+  /** The stack's state is locked by another apply or destroy (or a stale lock awaits `force-unlock`). */
+  STATE_LOCKED: 'MP3005',
+  /** Someone else wrote the stack's state since it was read; nothing of theirs was overwritten. */
+  STATE_CONFLICT: 'MP3006',
+  /** The stack's state is unreadable or breaks its format, or an update would put a secret or bad value in it. */
+  STATE_UNREADABLE: 'MP3007',
+  /** The state backend cannot be used: missing bucket, refused access, I/O error. */
+  STATE_BACKEND: 'MP3008',
   /** A change breaks the plan's contract (a kind or action no executor knows, a target that does not fit). */
   PLAN_INVARIANT: 'MP3020',
   /** A saved plan is not what its manifests produce now (edited after review, or other code than was reviewed). */
