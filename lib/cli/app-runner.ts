@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ErrorCodes, MailPolicyError } from '../model/errors';
@@ -46,9 +46,24 @@ function readCdktfConfig(appDir: string): CdktfConfig {
   return { app: parsed.app, output: typeof parsed.output === 'string' ? parsed.output : 'cdktf.out' };
 }
 
+/** cdktf's own manifest, which `app.synth()` writes last, after every stack. */
+const CDKTF_MANIFEST = 'manifest.json';
+
+/** Identifies one version of a file (absent: undefined), to tell whether a run rewrote it. */
+function fileVersion(file: string): string | undefined {
+  try {
+    const stat = statSync(file);
+    return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs the app command of `appDir/cdktf.json` and returns the output folder. The command comes from the
- * user's own configuration file (as with cdktf-cli); no value is interpolated into it.
+ * user's own configuration file (as with cdktf-cli); no value is interpolated into it. The app's own output
+ * goes to stderr; a run that exits 0 without writing cdktf's `manifest.json` (an app that never calls
+ * `app.synth()`) is an error, so stale output of an earlier run is never read.
  */
 export async function synthApp(
   appDir: string,
@@ -57,6 +72,8 @@ export async function synthApp(
 ): Promise<string> {
   const config = readCdktfConfig(appDir);
   const outdir = resolve(appDir, config.output);
+  const cdktfManifest = join(outdir, CDKTF_MANIFEST);
+  const before = fileVersion(cdktfManifest);
   const code = await new Promise<number>((done, fail) => {
     const child = spawn('/bin/sh', ['-c', config.app], {
       cwd: appDir,
@@ -71,14 +88,46 @@ export async function synthApp(
   if (code !== 0) {
     throw new MailPolicyError(
       ErrorCodes.APP_FAILED,
-      `the app command '${config.app}' in ${appDir} exited with ${code}`,
+      `the app command '${config.app}' in ${appDir} exited with ${code}; its output is above`,
+    );
+  }
+  const after = fileVersion(cdktfManifest);
+  if (after === undefined || after === before) {
+    throw new MailPolicyError(
+      ErrorCodes.APP_FAILED,
+      `the app command '${config.app}' in ${appDir} exited with 0 but did not write ${cdktfManifest}: did main.ts call app.synth()?`,
     );
   }
   return outdir;
 }
 
-/** The manifests under a synth output folder, by stack name. */
+/** The stacks cdktf's `manifest.json` lists (the last synth's), with their folders; undefined when unreadable. */
+function stacksOfLastSynth(outdir: string): Array<{ name: string; dir: string }> | undefined {
+  let parsed: { stacks?: Record<string, { workingDirectory?: unknown }> };
+  try {
+    parsed = JSON.parse(readFileSync(join(outdir, CDKTF_MANIFEST), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (parsed.stacks === null || typeof parsed.stacks !== 'object') return undefined;
+  return Object.entries(parsed.stacks).map(([name, stack]) => ({
+    name,
+    dir: join(outdir, typeof stack?.workingDirectory === 'string' ? stack.workingDirectory : join('stacks', name)),
+  }));
+}
+
+/**
+ * The manifests under a synth output folder, by stack name: those of the stacks of the last synth (cdktf's
+ * `manifest.json`), so a stack removed from the app is not read from an older run's leftovers.
+ */
 export function manifestsIn(outdir: string): Array<{ name: string; file: string }> {
+  const listed = stacksOfLastSynth(outdir);
+  if (listed) {
+    return listed
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map(({ name, dir }) => ({ name, file: join(dir, MANIFEST_FILE_NAME) }))
+      .filter((entry) => existsSync(entry.file));
+  }
   const stacksDir = join(outdir, 'stacks');
   if (!existsSync(stacksDir)) return [];
   return readdirSync(stacksDir)

@@ -18,10 +18,17 @@ import {
 
 import { OrgUnit, type IOrgUnit } from './org-unit';
 import { normalisedEmailProp, registerContribution } from './private/contributor';
-import { crossStackIssues } from './private/cross-stack';
+import { expectSynthesis } from './private/forgotten-synth';
 import { buildStackManifest } from './private/manifest-builder';
-import { hasMailPolicyBrand, MAIL_POLICY_SYM, mailPoliciesOfStack } from './private/stack-policy';
+import {
+  hasMailPolicyBrand,
+  MAIL_POLICY_SYM,
+  mailPoliciesOfStack,
+  scanStack,
+  watchStack,
+} from './private/stack-policy';
 import { ManifestWritingSynthesizer, renderManifest, type SynthesizedManifest } from './private/synth-output';
+import { synthesisOf, withSynthesis, type Synthesis } from './private/synthesis';
 import { User, type IUser } from './user';
 
 /** Properties of a `MailPolicy`. */
@@ -49,9 +56,15 @@ export const APPLY_COMMAND = 'mailpolicy apply --manifest "$MAILPOLICY_MANIFEST"
  * At synth it validates the whole stack at once (every problem of every construct in one error), runs the
  * rule pack (unacknowledged warnings fail synth), writes `mail-policy.json` to the stack's output folder and
  * adds a `null_resource` whose `local-exec` provisioner runs `mailpolicy apply` when the manifest or a secret
- * changes.
+ * changes. The manifest is built once per synth (secrets resolved once) and shared by validation, the
+ * `null_resource`'s triggers and the file; objects declared by two stacks are found with one index per app.
  *
- * Note: it wraps the stack's synthesizer at construction; replace `stack.synthesizer` before creating it.
+ * A failed validation raises an error listing every problem with its code; uncaught, it prints as
+ * `Error: [MP1000] …` on stderr, without a stack trace, and the process exits with 1. A process that creates a
+ * MailPolicy but never synthesises its stack prints a hint at exit (did main.ts call `app.synth()`?).
+ *
+ * Note: it (like the first mail construct of a stack) wraps the stack's synthesizer at construction; replace
+ * `stack.synthesizer` before creating them.
  */
 export class MailPolicy extends Construct {
   /** Whether `x` is a `MailPolicy`, also across duplicate copies of the library. */
@@ -77,6 +90,7 @@ export class MailPolicy extends Construct {
   public readonly customerId: string;
 
   private readonly stack: TerraformStack;
+  private readonly synthesised: () => void;
   private readonly ownedScopes: Array<IOrgUnit | IUser> = [];
   private readonly acks: Array<{ ruleId: string; reason: string; subject?: string }> = [];
 
@@ -86,9 +100,9 @@ export class MailPolicy extends Construct {
     const p: Partial<MailPolicyProps> = props ?? {};
     this.domains = Array.isArray(p.domains) ? p.domains.map((d) => normalisedEmailProp(d)) : (p.domains as never);
     this.customerId = p.customerId ?? 'my_customer';
-    this.stack = TerraformStack.of(this);
+    this.stack = watchStack(this);
 
-    registerContribution(this, (manifest) => {
+    registerContribution(this, 'MailPolicy', (manifest) => {
       manifest.domains = this.domains as string[];
       manifest.customerId = this.customerId;
       for (const target of this.ownedScopes) {
@@ -101,11 +115,15 @@ export class MailPolicy extends Construct {
       manifest.acknowledgements.push(...this.acks.map((a) => ({ ...a })));
     });
 
-    this.node.addValidation({ validate: () => this.validatePolicy() });
+    this.node.addValidation({ validate: () => [...this.validatePolicy()] });
     this.addApplyResource();
-    this.stack.synthesizer = new ManifestWritingSynthesizer(this.stack.synthesizer, this.stack, () =>
-      this.synthesize(),
-    );
+    this.synthesised = expectSynthesis(this.stack.node.path);
+    const stack = this.stack;
+    this.stack.synthesizer = new ManifestWritingSynthesizer(this.stack.synthesizer, stack, {
+      within: (session, synthesize) => withSynthesis(stack, session, synthesize),
+      render: () => synthesisOf(stack).rendered(stack),
+      synthesised: this.synthesised,
+    });
   }
 
   /**
@@ -135,34 +153,36 @@ export class MailPolicy extends Construct {
     this.acks.push({ ruleId, reason, subject });
   }
 
-  /** The stack's manifest as synth writes it (secret fingerprints included when the secrets resolve). Unvalidated. */
+  /**
+   * The stack's manifest as synth writes it (secret fingerprints included when the secrets resolve), built
+   * afresh from the constructs. Unvalidated.
+   */
   public toManifest(): Manifest {
+    this.synthesised();
     return buildStackManifest(this.stack, { fingerprints: true });
   }
 
-  /** The manifest, the exact bytes of `mail-policy.json` and their SHA-256. */
+  /** The manifest, the exact bytes of `mail-policy.json` and their SHA-256, built afresh. */
   public synthesize(): SynthesizedManifest {
     return renderManifest(this.toManifest());
   }
 
-  private validatePolicy(): string[] {
-    const policies = mailPoliciesOfStack(this);
-    if (policies.length > 1) {
-      return [
-        `[MP1000] stack '${this.stack.node.id}' has ${policies.length} MailPolicy constructs (${policies.map((x) => x.node.path).join(', ')}); exactly one is allowed`,
-      ];
-    }
-    const manifest = buildStackManifest(this.stack, { fingerprints: false });
+  /** Problems of the stack's manifest; the stack's own validation reports a missing or second MailPolicy. */
+  private validatePolicy(): readonly string[] {
+    this.synthesised();
+    const policies = scanStack(this.stack).policies;
+    if (policies.length !== 1) return [];
+    const synthesis = synthesisOf(this.stack);
+    return synthesis.problems(this.stack, (manifest) => this.manifestProblems(synthesis, manifest));
+  }
+
+  private manifestProblems(synthesis: Synthesis, manifest: Manifest): string[] {
     const errors: string[] = [];
     const parsed = safeParseManifest(manifest);
     if (!parsed.success) {
       errors.push(manifestInvalidError(parsed.issues, `mail policy of stack '${this.stack.node.id}'`).format());
     }
-    const others = this.node.root.node
-      .findAll()
-      .filter((c) => MailPolicy.isMailPolicy(c) && c !== this && TerraformStack.of(c) !== this.stack)
-      .map((c) => buildStackManifest(TerraformStack.of(c), { fingerprints: false }));
-    const duplicates = crossStackIssues(manifest, others);
+    const duplicates = synthesis.claimIndex(this.stack).duplicatesOf(manifest);
     if (duplicates.length > 0) {
       errors.push(
         new MailPolicyError(
@@ -192,7 +212,9 @@ export class MailPolicy extends Construct {
       .some((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'null');
     if (!hasNullProvider) new NullProvider(this, 'NullProvider');
     new Resource(this, 'Apply', {
-      triggers: Token.asStringMap(Lazy.anyValue({ produce: () => this.triggers() })),
+      // cdktf resolves every value once while preparing the stacks (looking for cross-stack references),
+      // before synthesis; the triggers hold none, so the manifest is built only for the real rendering.
+      triggers: Token.asStringMap(Lazy.anyValue({ produce: (context) => (context.preparing ? {} : this.triggers()) })),
       provisioners: [
         {
           type: 'local-exec',
@@ -207,7 +229,8 @@ export class MailPolicy extends Construct {
 
   /** `manifest_sha256` plus one trigger per secret fingerprint: a changed secret re-runs apply. Never a value. */
   private triggers(): Record<string, string> {
-    const { manifest, sha256 } = this.synthesize();
+    this.synthesised();
+    const { manifest, sha256 } = synthesisOf(this.stack).rendered(this.stack);
     const triggers: Record<string, string> = { manifest_sha256: sha256 };
     for (const s of manifest.sendAs) {
       const id = `${s.userEmail}/${s.sendAsEmail}`;

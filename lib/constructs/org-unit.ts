@@ -3,7 +3,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { ROOT_PATH, joinOrgUnitPath, orgUnitSegments, parentOrgUnitPath } from '../model';
 
 import { registerContribution } from './private/contributor';
-import { singlePolicyValidation } from './private/stack-policy';
+import { watchStack } from './private/stack-policy';
 
 const ORG_UNIT_SYM = Symbol.for('workspace-mail-policy.OrgUnit');
 
@@ -51,9 +51,9 @@ class ImportedOrgUnit extends Construct implements IOrgUnit {
     super(scope, id);
     this.orgUnitPath = path;
     markOrgUnit(this);
-    this.node.addValidation(singlePolicyValidation(this, 'OrgUnit.fromPath'));
-    if (typeof path === 'string' && path === ROOT_PATH) return; // the root always exists; nothing to declare
-    registerContribution(this, (manifest) => {
+    watchStack(this);
+    registerContribution(this, 'OrgUnit.fromPath', (manifest) => {
+      if (typeof path === 'string' && path === ROOT_PATH) return; // the root always exists; nothing to declare
       const text = typeof path === 'string' ? path : String(path);
       const segments = orgUnitSegments(text);
       manifest.orgUnits.push({
@@ -100,8 +100,8 @@ export class OrgUnit extends Construct implements IOrgUnit {
     const parentPath = p.parent?.orgUnitPath ?? ROOT_PATH;
     this.orgUnitPath = joinOrgUnitPath(parentPath, typeof p.name === 'string' ? p.name : String(p.name));
     markOrgUnit(this);
-    this.node.addValidation(singlePolicyValidation(this, 'OrgUnit'));
-    registerContribution(this, (manifest) => {
+    watchStack(this);
+    registerContribution(this, 'OrgUnit', (manifest) => {
       manifest.orgUnits.push({
         path: this.orgUnitPath,
         name: this.name,

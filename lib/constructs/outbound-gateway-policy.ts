@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 
 import type { IOrgUnit } from './org-unit';
 import { registerContribution } from './private/contributor';
-import { singlePolicyValidation } from './private/stack-policy';
+import { watchStack } from './private/stack-policy';
 
 /** Properties of an `OutboundGatewayPolicy`. */
 export interface OutboundGatewayPolicyProps {
@@ -28,8 +28,8 @@ export class OutboundGatewayPolicy extends Construct {
     super(scope, id);
     const p: Partial<OutboundGatewayPolicyProps> = props ?? {};
     this.orgUnit = p.orgUnit as IOrgUnit;
-    this.node.addValidation(singlePolicyValidation(this, 'OutboundGatewayPolicy'));
-    registerContribution(this, (manifest) => {
+    watchStack(this);
+    registerContribution(this, 'OutboundGatewayPolicy', (manifest) => {
       manifest.gatewayPolicies.push({
         orgUnitPath: p.orgUnit?.orgUnitPath as string,
         allowPerUserOutboundGateways: p.allowPerUserOutboundGateways as boolean,

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { SendAsSpec, SmtpEndpoint } from '../model';
 
 import { normalisedEmailProp, registerContribution, type ManifestContext } from './private/contributor';
-import { singlePolicyValidation } from './private/stack-policy';
+import { watchStack } from './private/stack-policy';
 import { Secret } from './secret';
 import type { SecurityMode } from './security-mode';
 import type { IUser } from './user';
@@ -102,8 +102,8 @@ export class SendAsIdentity extends Construct {
     const p: Partial<SendAsIdentityProps> = props ?? {};
     this.user = p.user as IUser;
     this.sendAsEmail = normalisedEmailProp(p.sendAsEmail);
-    this.node.addValidation(singlePolicyValidation(this, 'SendAsIdentity'));
-    registerContribution(this, (manifest, context) => {
+    watchStack(this);
+    registerContribution(this, 'SendAsIdentity', (manifest, context) => {
       const spec: SendAsSpec = {
         userEmail: p.user?.email as string,
         sendAsEmail: this.sendAsEmail,

@@ -2,7 +2,7 @@ import { Construct, type IConstruct } from 'constructs';
 
 import type { IOrgUnit } from './org-unit';
 import { normalisedEmailProp, registerContribution } from './private/contributor';
-import { singlePolicyValidation } from './private/stack-policy';
+import { watchStack } from './private/stack-policy';
 
 const USER_SYM = Symbol.for('workspace-mail-policy.User');
 
@@ -50,8 +50,8 @@ export class User extends Construct implements IUser {
     this.email = normalisedEmailProp(email);
     this.orgUnit = options.orgUnit;
     Object.defineProperty(this, USER_SYM, { value: true });
-    this.node.addValidation(singlePolicyValidation(this, 'User'));
-    registerContribution(this, (manifest) => {
+    watchStack(this);
+    registerContribution(this, 'User', (manifest) => {
       manifest.users.push({
         email: this.email,
         orgUnitPath: this.orgUnit?.orgUnitPath,

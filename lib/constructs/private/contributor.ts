@@ -13,14 +13,30 @@ export interface ManifestContext {
 /** Adds a construct's entries to the manifest under construction. */
 export type ManifestContribution = (manifest: Manifest, context: ManifestContext) => void;
 
-/** Marks a construct as contributing to its stack's manifest. */
-export function registerContribution(construct: IConstruct, contribution: ManifestContribution): void {
-  Object.defineProperty(construct, CONTRIBUTOR_SYM, { value: contribution, enumerable: false });
+interface Contributor {
+  /** What the construct is, as its users write it (`OrgUnit`, `User`, …), for messages. */
+  readonly what: string;
+  readonly contribution: ManifestContribution;
+}
+
+/** Marks a construct as contributing to its stack's manifest; `what` names it in messages (`OrgUnit`, `User`). */
+export function registerContribution(construct: IConstruct, what: string, contribution: ManifestContribution): void {
+  const contributor: Contributor = { what, contribution };
+  Object.defineProperty(construct, CONTRIBUTOR_SYM, { value: contributor, enumerable: false });
+}
+
+function contributorOf(construct: IConstruct): Contributor | undefined {
+  return (construct as unknown as Record<symbol, Contributor | undefined>)[CONTRIBUTOR_SYM];
 }
 
 /** The contribution of a construct, if it has one. */
 export function contributionOf(construct: IConstruct): ManifestContribution | undefined {
-  return (construct as unknown as Record<symbol, ManifestContribution | undefined>)[CONTRIBUTOR_SYM];
+  return contributorOf(construct)?.contribution;
+}
+
+/** What a contributing construct is (`OrgUnit`, `OrgUnit.fromPath`, `User`, …); undefined for other constructs. */
+export function contributorKind(construct: IConstruct): string | undefined {
+  return contributorOf(construct)?.what;
 }
 
 /** Normalises a user-supplied address (trim, lower case) without crashing on non-strings from plain JS. */

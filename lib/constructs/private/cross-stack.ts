@@ -60,31 +60,48 @@ function claimsOf(m: Manifest): Claim[] {
   return out;
 }
 
+interface Holder {
+  readonly manifest: Manifest;
+  readonly constructPath?: string;
+}
+
 /**
- * Objects of `own` that another stack of the same app also declares. Two stacks managing one object would
- * undo each other's changes at every apply.
+ * Every object the stacks of one app declare, indexed once: each stack's duplicates are then found in time
+ * proportional to its own size, not to the app's. Two stacks managing one object would undo each other's
+ * changes at every apply.
  */
-export function crossStackIssues(own: Manifest, others: readonly Manifest[]): ValidationIssue[] {
-  const elsewhere = new Map<string, { stack: string; constructPath?: string }>();
-  for (const other of others) {
-    for (const claim of claimsOf(other)) {
-      if (!elsewhere.has(claim.key))
-        elsewhere.set(claim.key, { stack: other.stack, constructPath: claim.constructPath });
+export class ClaimIndex {
+  private readonly holders = new Map<string, Holder[]>();
+
+  /** Indexes the manifests of every stack of the app, in app order. */
+  public constructor(manifests: readonly Manifest[]) {
+    for (const manifest of manifests) {
+      for (const claim of claimsOf(manifest)) {
+        // The first holder, and the first of another stack: enough to answer for any stack, in O(1).
+        const list = this.holders.get(claim.key);
+        const holder = { manifest, constructPath: claim.constructPath };
+        if (!list) this.holders.set(claim.key, [holder]);
+        else if (list.length === 1 && list[0].manifest !== manifest) list.push(holder);
+      }
     }
   }
-  const out: ValidationIssue[] = [];
-  for (const claim of claimsOf(own)) {
-    const hit = elsewhere.get(claim.key);
-    if (!hit) continue;
-    out.push({
-      code: 'MPV-DUPLICATE-ACROSS-STACKS',
-      jsonPath: claim.jsonPath,
-      constructPath: claim.constructPath,
-      field: claim.field,
-      value: claim.value,
-      allowed: 'each object declared by one stack of the app (reference it elsewhere with fromPath / fromEmail)',
-      message: `${claim.what} ${JSON.stringify(claim.value)} is also declared by stack '${hit.stack}' at ${hit.constructPath ?? '(unknown path)'}`,
-    });
+
+  /** Objects of `own` (one of the indexed manifests) that another stack of the app also declares. */
+  public duplicatesOf(own: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    for (const claim of claimsOf(own)) {
+      const hit = this.holders.get(claim.key)?.find((h) => h.manifest !== own);
+      if (!hit) continue;
+      out.push({
+        code: 'MPV-DUPLICATE-ACROSS-STACKS',
+        jsonPath: claim.jsonPath,
+        constructPath: claim.constructPath,
+        field: claim.field,
+        value: claim.value,
+        allowed: 'each object declared by one stack of the app (reference it elsewhere with fromPath / fromEmail)',
+        message: `${claim.what} ${JSON.stringify(claim.value)} is also declared by stack '${hit.manifest.stack}' at ${hit.constructPath ?? '(unknown path)'}`,
+      });
+    }
+    return out;
   }
-  return out;
 }

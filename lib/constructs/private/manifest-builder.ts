@@ -1,4 +1,4 @@
-import type { TerraformStack } from 'cdktf';
+import type { IConstruct } from 'constructs';
 
 import {
   emptyManifest,
@@ -17,8 +17,8 @@ import { contributionOf, type ManifestContext } from './contributor';
 /** How a manifest is built from a stack. */
 export interface BuildManifestOptions {
   /**
-   * Resolve secret references and record keyed fingerprints of the values (synth output); off for validation
-   * and cross-stack checks, which only need the references.
+   * Resolve secret references and record keyed fingerprints of the values, as synth writes them; off where
+   * only the references matter.
    */
   readonly fingerprints: boolean;
 }
@@ -47,9 +47,12 @@ const lower = (x: unknown): unknown => (typeof x === 'string' ? x.toLowerCase() 
  */
 function mergeUsers(users: readonly UserSpec[]): UserSpec[] {
   const out: UserSpec[] = [];
+  /** Position in `out` of the first entry of each address. */
+  const first = new Map<unknown, number>();
   for (const user of users) {
-    const same = out.findIndex((u) => u.email === user.email);
-    if (same < 0) {
+    const same = first.get(user.email);
+    if (same === undefined) {
+      first.set(user.email, out.length);
       out.push(user);
       continue;
     }
@@ -90,12 +93,17 @@ function contextFor(options: BuildManifestOptions): ManifestContext {
  * Builds the manifest of a stack from every construct in it that contributes entries (MailPolicy, OrgUnit,
  * OutboundGatewayPolicy, User, SendAsIdentity). Arrays are sorted by identity so that the output does not
  * depend on the order constructs were declared in (ties keep declaration order, so duplicates are reported
- * on the later construct). No validation here: that is `safeParseManifest`.
+ * on the later construct). No validation here: that is `safeParseManifest`. `constructs` are the stack's
+ * constructs in tree order, when the caller has walked the stack already.
  */
-export function buildStackManifest(stack: TerraformStack, options: BuildManifestOptions): Manifest {
+export function buildStackManifest(
+  stack: IConstruct,
+  options: BuildManifestOptions,
+  constructs: readonly IConstruct[] = stack.node.findAll(),
+): Manifest {
   const manifest = emptyManifest(stack.node.id, []);
   const context = contextFor(options);
-  for (const construct of stack.node.findAll()) contributionOf(construct)?.(manifest, context);
+  for (const construct of constructs) contributionOf(construct)?.(manifest, context);
   manifest.users = mergeUsers(manifest.users);
   manifest.orgUnits = mergeReferences(manifest.orgUnits).sort(byKeys((o) => orgUnitKey(String(o.path))));
   manifest.gatewayPolicies.sort(byKeys((p) => lower(p.orgUnitPath)));

@@ -21,6 +21,16 @@ export function renderManifest(manifest: Manifest): SynthesizedManifest {
   return { manifest, json, sha256: sha256Hex(json) };
 }
 
+/** What the writing synthesizer needs from the stack's MailPolicy. */
+export interface ManifestWriter {
+  /** Runs `synthesize` (the stack's whole synthesis) with the session's cache active for the stack. */
+  within<T>(session: ISynthesisSession, synthesize: () => T): T;
+  /** The bytes to write, from the session's cache. */
+  render(): SynthesizedManifest;
+  /** Marks the stack as synthesised (no "did main.ts call app.synth()?" hint at exit). */
+  synthesised(): void;
+}
+
 /**
  * A stack synthesizer that runs the stack's own synthesizer (validations, `cdk.tf.json`) and then writes
  * `mail-policy.json` beside `cdk.tf.json`. Wrapping uses only cdktf's public `IStackSynthesizer` contract.
@@ -29,13 +39,16 @@ export class ManifestWritingSynthesizer implements IStackSynthesizer {
   public constructor(
     private readonly inner: IStackSynthesizer,
     private readonly stack: TerraformStack,
-    private readonly render: () => SynthesizedManifest,
+    private readonly writer: ManifestWriter,
   ) {}
 
   public synthesize(session: ISynthesisSession): void {
-    this.inner.synthesize(session);
-    const dir = join(session.outdir, session.manifest.forStack(this.stack).workingDirectory);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, MANIFEST_FILE_NAME), this.render().json, { mode: 0o644 });
+    this.writer.synthesised();
+    this.writer.within(session, () => {
+      this.inner.synthesize(session);
+      const dir = join(session.outdir, session.manifest.forStack(this.stack).workingDirectory);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, MANIFEST_FILE_NAME), this.writer.render().json, { mode: 0o644 });
+    });
   }
 }
