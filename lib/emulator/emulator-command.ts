@@ -6,7 +6,8 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { EmulatorOptions, FaultRates } from './emulator-types';
 import { PROJECT_SCOPES } from './private/methods';
 import { parseSeedTenant, type SeedTenant } from './seed';
-import { isLoopbackHost, startEmulator } from './start-emulator';
+import { isLoopbackHost } from './private/loopback';
+import { startEmulator } from './start-emulator';
 
 /** Where the key file goes when `--write-credentials` is not given (relative to the working directory). */
 export const DEFAULT_KEY_FILE = join('.mailpolicy', 'emulator-key.json');

@@ -4,6 +4,7 @@
  * Seeds written for earlier releases (no groups, no aliases, OU policies only) load unchanged.
  */
 import { z } from 'zod';
+import { jsonPath } from './private/json-path';
 
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address');
 const ouPath = z.string().regex(/^\/([^/]+(\/[^/]+)*)?$/, "must be an OU path such as '/' or '/Sales/Partners'");
@@ -97,11 +98,6 @@ export const DEMO_TENANT: SeedTenant = {
   policies: [],
   sendAs: [],
 };
-
-/** A JSON path such as `$.users[1].aliases[0]`. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  return `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
-}
 
 /** Validates a seed, throwing an Error that lists every problem with its JSON path. */
 export function parseSeedTenant(input: unknown): ParsedSeedTenant {

@@ -27,12 +27,6 @@ function emptyTenant(customerId: string): SeedTenant {
   return { customerId, domains: [], orgUnits: [], users: [], groups: [], policies: [], sendAs: [] };
 }
 
-/** Whether `host` names a loopback interface. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 /** The Host header values that address this emulator on loopback (and on its bound address, if specific). */
 function hostsFor(address: AddressInfo): string[] {
   const port = address.port;

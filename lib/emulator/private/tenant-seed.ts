@@ -3,7 +3,8 @@
  * Cross-references (aliases unique across users and groups, policies naming seeded groups, send-as naming
  * seeded users) are checked first and reported all at once; nothing is written when any fails.
  */
-import { jsonPath, type ParsedSeedTenant, type SeedTenant } from '../seed';
+import type { ParsedSeedTenant, SeedTenant } from '../seed';
+import { jsonPath } from './json-path';
 import { GATEWAY_SETTING, type OuRow, type Store } from './store';
 
 function crossReferenceProblems(seed: ParsedSeedTenant): string[] {
@@ -103,7 +104,8 @@ export function loadTenant(store: Store, seed: ParsedSeedTenant): void {
     );
     seed.groups.forEach((g, i) => {
       for (const m of g.members) {
-        const user = store.userByEmail(m);
+        // A user may be named by an alias; membership belongs to the user.
+        const user = store.userByKey(m);
         const nested = user ? undefined : store.groupByEmail(m);
         store.insertMember({
           groupId: groups[i].id,
