@@ -136,7 +136,7 @@ function client(
 
 async function reset(emulator: EmulatorProcess, scenario: Scenario | undefined): Promise<void> {
   await emulator.setKnobs({ latencyMs: 0, quotaProjectPerMinute: null, quotaUserPerMinute: null });
-  await emulator.seed(benchTenant(USERS, 0));
+  await emulator.seed(benchTenant(USERS, 0, IDENTITIES));
   await emulator.setKnobs({
     latencyMs: LATENCY_MS,
     jitterMs: 0,

@@ -21,8 +21,11 @@ export function displayName(i: number, j: number): string {
   return `User ${i} (alias ${j})`;
 }
 
-/** The tenant: an admin plus `users` users under `/Staff`, each with `seededIdentities` send-as addresses. */
-export function benchTenant(users: number, seededIdentities: number): SeedTenant {
+/**
+ * The tenant: an admin plus `users` users under `/Staff`, each with `seededIdentities` send-as addresses and
+ * `aliases` Directory aliases (Gmail accepts an in-domain send-as only for an alias of the user).
+ */
+export function benchTenant(users: number, seededIdentities: number, aliases = seededIdentities): SeedTenant {
   const tenant = {
     customerId: CUSTOMER_ID,
     domains: [DOMAIN],
@@ -31,12 +34,17 @@ export function benchTenant(users: number, seededIdentities: number): SeedTenant
       primaryEmail: string;
       orgUnitPath: string;
       isAdmin?: boolean;
+      aliases?: string[];
     }>,
     policies: [],
     sendAs: [] as Array<{ userEmail: string; sendAsEmail: string; displayName: string; treatAsAlias: boolean }>,
   };
   for (let i = 0; i < users; i++) {
-    tenant.users.push({ primaryEmail: userEmail(i), orgUnitPath: '/Staff' });
+    tenant.users.push({
+      primaryEmail: userEmail(i),
+      orgUnitPath: '/Staff',
+      aliases: Array.from({ length: aliases }, (_, j) => aliasEmail(i, j)),
+    });
     for (let j = 0; j < seededIdentities; j++) {
       tenant.sendAs.push({
         userEmail: userEmail(i),

@@ -1,28 +1,38 @@
 /**
  * `mailpolicy emulator …`: starts the emulator and runs until SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { EmulatorOptions, FaultRates } from './emulator-types';
 import { PROJECT_SCOPES } from './private/methods';
 import { parseSeedTenant, type SeedTenant } from './seed';
+import { isLoopbackHost } from './private/loopback';
 import { startEmulator } from './start-emulator';
+
+/** Where the key file goes when `--write-credentials` is not given (relative to the working directory). */
+export const DEFAULT_KEY_FILE = join('.mailpolicy', 'emulator-key.json');
 
 export const EMULATOR_HELP = `Usage: mailpolicy emulator [options]
 
-Starts a local Google Workspace (OAuth token endpoint, Directory orgunits/users, Cloud Identity policies,
-Gmail sendAs) that the official Google clients use with only rootUrl and the token URL pointed at it.
+Starts a local Google Workspace (OAuth token endpoint, Directory orgunits/users/aliases/groups, Cloud
+Identity policies, Gmail sendAs and batch) that the official Google clients use with only rootUrl and the
+token URL pointed at it. It prints the environment variables that point mailpolicy at it.
 
 Options:
-  --host HOST                    interface to listen on (default 127.0.0.1)
+  --host HOST                    interface to listen on (default 127.0.0.1; anything else is reachable
+                                 from other machines and prints a warning)
   --port N                       TCP port (default 0: a free port)
   --data FILE                    SQLite file; the tenant survives a restart (default :memory:)
   --seed FILE|demo|empty         tenant to start with; replaces what --data holds (default: demo for a new file)
-  --write-credentials FILE       write a service-account key file registered with the emulator
+  --write-credentials FILE       where to write the service-account key file registered with the emulator
+                                 (default .mailpolicy/emulator-key.json, mode 0600)
   --grant-scopes URL,URL,...     delegation grant of that key (default: every scope the project uses)
   --smtp-ca FILE                 PEM bundle trusted for SMTP TLS, besides Node's default roots
   --policy-writes accepted|refused
                                  whether Policy API writes to the gateway setting succeed (default accepted)
   --accept-external-without-smtp accept external send-as without smtpMsa (default: refused as Google does)
+  --allow-insecure-smtp-any-port accept smtpMsa securityMode none on any port (default: port 25 only, as
+                                 Google requires; for SMTP test servers on free ports)
   --propagation-delay MS         delay before policy changes affect send-as checks (default 0)
   --latency MS[:JITTER_MS]       fixed + random latency per API call (default 0)
   --faults 503=0.10,429=0.05,500=0.01,reset=0.02
@@ -39,6 +49,11 @@ POST /emulator/v1/serviceAccountKeys. See lib/emulator/BEHAVIOUR.md.
 `;
 
 class UsageError extends Error {}
+
+/** A value as a POSIX shell word: unchanged when safe, else single-quoted. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
 
 function number(flag: string, value: string, min = 0): number {
   const n = Number(value);
@@ -97,6 +112,10 @@ function parse(argv: readonly string[]): Parsed {
     }
     if (flag === '--accept-external-without-smtp') {
       o.acceptExternalWithoutSmtp = true;
+      continue;
+    }
+    if (flag === '--allow-insecure-smtp-any-port') {
+      o.allowInsecureSmtpAnyPort = true;
       continue;
     }
     if (!VALUE_FLAGS.includes(flag)) throw new UsageError(`Unknown option ${flag}; see --help.`);
@@ -177,20 +196,44 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     process.stdout.write(EMULATOR_HELP);
     return 0;
   }
-  const emulator = await startEmulator(parsed.options);
+  if (parsed.options.host !== undefined && !isLoopbackHost(parsed.options.host)) {
+    process.stderr.write(
+      `mailpolicy emulator: warning: --host ${parsed.options.host} is not a loopback address. The emulator has no real ` +
+        'authentication and its control API can replace the tenant: anyone who can reach this port can use it.\n',
+    );
+  }
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator(parsed.options);
+  } catch (err) {
+    const where = `${parsed.options.host ?? '127.0.0.1'}:${parsed.options.port ?? 0}`;
+    process.stderr.write(
+      `mailpolicy emulator: cannot start on ${where}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
+  const keyFile = resolvePath(parsed.credentials ?? DEFAULT_KEY_FILE);
+  mkdirSync(dirname(keyFile), { recursive: true });
+  const key = emulator.writeCredentials(keyFile, { scopes: parsed.scopes ?? PROJECT_SCOPES });
+  const admin = (emulator.control.snapshot().users ?? []).find((u) => u.isAdmin)?.primaryEmail;
   const lines = [
     `Workspace emulator (not Google) listening on ${emulator.url}`,
     `  token endpoint      ${emulator.tokenUrl}`,
-    `  Gmail sendAs        ${emulator.url}/gmail/v1/users/{userId}/settings/sendAs`,
-    `  Directory           ${emulator.url}/admin/directory/v1/customer/{customerId}/orgunits, …/users`,
+    `  Gmail sendAs        ${emulator.url}/gmail/v1/users/{userId}/settings/sendAs (batch: ${emulator.url}/batch/gmail/v1)`,
+    `  Directory           ${emulator.url}/admin/directory/v1/customer/{customerId}/orgunits, …/users, …/groups`,
     `  Cloud Identity      ${emulator.url}/v1/policies and ${emulator.url}/v1beta1/policies`,
     `  control API         ${emulator.url}/emulator/v1/…`,
     `  customer ${emulator.customerId}, data ${parsed.options.dataFile ?? ':memory:'}`,
+    `  service-account key written to ${keyFile} (${key.client_email}, mode 0600)`,
+    '',
+    'To point mailpolicy at this emulator, run in your shell:',
+    `  export MAILPOLICY_EMULATOR_URL=${shellQuote(emulator.url)}`,
+    `  export GOOGLE_APPLICATION_CREDENTIALS=${shellQuote(keyFile)}`,
+    admin
+      ? `  export MAILPOLICY_ADMIN=${shellQuote(admin)}`
+      : '  (the tenant has no super admin: seed a user with "isAdmin": true, then export MAILPOLICY_ADMIN=<that user>)',
+    '',
   ];
-  if (parsed.credentials) {
-    const key = emulator.writeCredentials(parsed.credentials, { scopes: parsed.scopes ?? PROJECT_SCOPES });
-    lines.push(`  credentials written to ${parsed.credentials} (${key.client_email})`);
-  }
   process.stdout.write(`${lines.join('\n')}\nPress Ctrl+C to stop.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

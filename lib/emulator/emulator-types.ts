@@ -32,6 +32,11 @@ export interface Knobs {
   readonly policyWrites: 'accepted' | 'refused';
   /** Whether an external send-as without `smtpMsa` is accepted (pending) instead of refused. */
   readonly acceptExternalWithoutSmtp: boolean;
+  /**
+   * Whether `smtpMsa.securityMode: none` is accepted on any port; Google requires port 25. For tests whose
+   * SMTP stand-ins listen on free ports.
+   */
+  readonly allowInsecureSmtpAnyPort: boolean;
   /** PEM bundle trusted for SMTP TLS, in addition to Node's default roots. */
   readonly smtpCa: string | undefined;
   /** How long a policy change takes to affect send-as checks, in milliseconds. */
@@ -86,6 +91,11 @@ export interface EmulatorOptions {
    * @default false - refused with "Custom from requires smtpMsa configuration"
    */
   readonly acceptExternalWithoutSmtp?: boolean;
+  /**
+   * Accept `smtpMsa.securityMode: none` on any port (for SMTP stand-ins on free ports).
+   * @default false - refused on ports other than 25, as Google does ("Requires port 25.")
+   */
+  readonly allowInsecureSmtpAnyPort?: boolean;
   /**
    * PEM bundle trusted for SMTP TLS, in addition to Node's default roots.
    * @default - Node's default roots only

@@ -1,8 +1,10 @@
 /**
  * The seed format: a whole tenant as JSON, validated with zod. Extra fields are kept where they have a home
  * (send-as fields) and ignored elsewhere. A seed stores state as given: no SMTP checks, no verification mail.
+ * Seeds written for earlier releases (no groups, no aliases, OU policies only) load unchanged.
  */
 import { z } from 'zod';
+import { jsonPath } from './private/json-path';
 
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address');
 const ouPath = z.string().regex(/^\/([^/]+(\/[^/]+)*)?$/, "must be an OU path such as '/' or '/Sales/Partners'");
@@ -25,6 +27,41 @@ export const SeedSendAsSchema = z.looseObject({
   verificationStatus: z.enum(['accepted', 'pending', 'verificationStatusUnspecified']).optional(),
 });
 
+export const SeedUserSchema = z.looseObject({
+  primaryEmail: email,
+  orgUnitPath: ouPath.default('/'),
+  isAdmin: z.boolean().optional(),
+  /** Editable Directory aliases (`users.aliases`). @default [] */
+  aliases: z.array(email).default([]),
+  /** Addresses Google derives from domain aliases (`nonEditableAliases`). @default [] */
+  nonEditableAliases: z.array(email).default([]),
+  suspended: z.boolean().optional(),
+  archived: z.boolean().optional(),
+});
+
+export const SeedGroupSchema = z.looseObject({
+  email,
+  /** @default - the part of the email before '@' */
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** Direct members: users, groups (nested) or outside addresses, by email. @default [] */
+  members: z.array(email).default([]),
+});
+
+/**
+ * A gateway policy: for an OU (`orgUnitPath`) or for a group (`groupEmail`, optionally limited to the
+ * members inside `orgUnitPath`; the root by default).
+ */
+export const SeedPolicySchema = z
+  .looseObject({
+    orgUnitPath: ouPath.optional(),
+    groupEmail: email.optional(),
+    allowUsersToUseExternalSmtpServers: z.boolean(),
+  })
+  .refine((p) => p.orgUnitPath !== undefined || p.groupEmail !== undefined, {
+    message: 'a policy needs orgUnitPath (an OU policy) or groupEmail (a group policy)',
+  });
+
 export const SeedTenantSchema = z.looseObject({
   customerId: z.string().regex(/^C[A-Za-z0-9]+$/, "must start with 'C' followed by letters or digits"),
   /** The root OU's name. @default - the first domain */
@@ -38,12 +75,9 @@ export const SeedTenantSchema = z.looseObject({
       }),
     )
     .default([]),
-  users: z
-    .array(z.looseObject({ primaryEmail: email, orgUnitPath: ouPath.default('/'), isAdmin: z.boolean().optional() }))
-    .default([]),
-  policies: z
-    .array(z.looseObject({ orgUnitPath: ouPath, allowUsersToUseExternalSmtpServers: z.boolean() }))
-    .default([]),
+  users: z.array(SeedUserSchema).default([]),
+  groups: z.array(SeedGroupSchema).default([]),
+  policies: z.array(SeedPolicySchema).default([]),
   sendAs: z.array(SeedSendAsSchema).default([]),
 });
 
@@ -69,8 +103,6 @@ export const DEMO_TENANT: SeedTenant = {
 export function parseSeedTenant(input: unknown): ParsedSeedTenant {
   const result = SeedTenantSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (i) => `$${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`,
-  );
+  const problems = result.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
   throw new Error(`Emulator seed is invalid: ${problems.join('; ')}`);
 }

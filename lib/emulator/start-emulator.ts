@@ -1,6 +1,7 @@
 /**
- * `startEmulator`: a local Google Workspace (OAuth token endpoint, Directory orgunits/users, Cloud Identity
- * policies, Gmail sendAs) on loopback, backed by SQLite, that the official Node clients talk to unchanged.
+ * `startEmulator`: a local Google Workspace (OAuth token endpoint, Directory orgunits/users/aliases/groups,
+ * Cloud Identity policies, Gmail sendAs and batch) on loopback, backed by SQLite, that the official Node
+ * clients talk to unchanged.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,11 +19,22 @@ import { createListener } from './private/http-server';
 import { initialKnobs, parseKnobsPatch } from './private/knobs';
 import { PROJECT_SCOPES } from './private/methods';
 import { Store } from './private/store';
+import { loadTenant, snapshotTenant } from './private/tenant-seed';
 import { Quotas, Random } from './private/traffic';
 import { DEMO_TENANT, parseSeedTenant, type SeedTenant } from './seed';
 
 function emptyTenant(customerId: string): SeedTenant {
-  return { customerId, domains: [], orgUnits: [], users: [], policies: [], sendAs: [] };
+  return { customerId, domains: [], orgUnits: [], users: [], groups: [], policies: [], sendAs: [] };
+}
+
+/** The Host header values that address this emulator on loopback (and on its bound address, if specific). */
+function hostsFor(address: AddressInfo): string[] {
+  const port = address.port;
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const bound = address.family === 'IPv6' ? `[${address.address}]:${port}` : `${address.address}:${port}`;
+  const unspecified = address.address === '0.0.0.0' || address.address === '::';
+  if (!unspecified && !hosts.includes(bound.toLowerCase())) hosts.push(bound.toLowerCase());
+  return hosts;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -44,7 +56,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const seedWith = (seed: SeedTenant | 'demo' | 'empty'): void => {
     const tenant = seed === 'demo' ? DEMO_TENANT : seed === 'empty' ? emptyTenant(store.customerId()) : seed;
-    store.replaceTenant(parseSeedTenant(tenant));
+    loadTenant(store, parseSeedTenant(tenant));
     quotas.reset();
   };
   if (options.seed !== undefined) seedWith(options.seed);
@@ -75,11 +87,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       store.transaction(() => store.sendAsUpdate(userEmail, { ...found, verificationStatus: 'accepted' }));
     },
     callCounts: () => Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    snapshot: () => store.snapshot(),
+    snapshot: () => snapshotTenant(store),
     expireTokens: () => store.expireTokens(),
   };
 
   let url = '';
+  let allowedHosts: string[] = [];
   const createKey = (scopes?: readonly string[]): ServiceAccountKey =>
     createServiceAccount(store, `${url}/token`, scopes ?? PROJECT_SCOPES);
   const server = createServer(
@@ -92,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       control,
       createKey,
       tokenUrl: () => `${url}/token`,
+      allowedHosts: () => allowedHosts,
     }),
   );
   server.keepAliveTimeout = 5000;
@@ -103,8 +117,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store.close();
     throw err;
   }
-  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Bound to every interface: clients on this machine still come in over loopback.
+  const reachable = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const hostPart = address.family === 'IPv6' ? `[${reachable}]` : reachable;
   url = `http://${hostPart}:${address.port}`;
+  allowedHosts = hostsFor(address);
 
   let closed: Promise<void> | undefined;
   return {

@@ -14,7 +14,8 @@ import type { WorkspaceAdminOptions } from '../../lib/admin/workspace-admin-opti
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ seed: 'demo', randomSeed: 7 });
+  // The SMTP stand-in listens on a free port; Google allows securityMode none on port 25 only.
+  emulator = await startEmulator({ seed: 'demo', randomSeed: 7, allowInsecureSmtpAnyPort: true });
 });
 afterAll(async () => {
   await emulator.close();
@@ -30,7 +31,12 @@ const DEMO = {
   orgUnits: [{ path: '/Sales' }],
   users: [
     { primaryEmail: 'admin@example.com', orgUnitPath: '/', isAdmin: true },
-    { primaryEmail: 'user@example.com', orgUnitPath: '/' },
+    // Gmail accepts an in-domain send-as only when it is a Directory alias of the user (GAM #681).
+    {
+      primaryEmail: 'user@example.com',
+      orgUnitPath: '/',
+      aliases: ['sales@example.com', ...[0, 1, 2, 3].map((i) => `alias${i}@example.com`)],
+    },
   ],
 };
 

@@ -43,7 +43,11 @@ const CREATE = /^gmail\.users\.settings\.sendAs\.create$/;
 const SEED: SeedTenant = {
   customerId: 'C0rollout',
   domains: ['example.com'],
-  users: [{ primaryEmail: 'admin@example.com', isAdmin: true }, ...USERS.map((primaryEmail) => ({ primaryEmail }))],
+  // Gmail accepts an in-domain send-as only when it is a Directory alias of the user (GAM #681).
+  users: [
+    { primaryEmail: 'admin@example.com', isAdmin: true },
+    ...USERS.map((primaryEmail) => ({ primaryEmail, aliases: [aliasOf(primaryEmail)] })),
+  ],
   sendAs: UNDECLARED,
 };
 

@@ -16,8 +16,9 @@ const TENANT = {
   domains: ['example.com'],
   users: [
     { primaryEmail: 'admin@example.com', isAdmin: true },
-    { primaryEmail: 'ann@example.com' },
-    { primaryEmail: 'bob@example.com' },
+    // Gmail accepts an in-domain send-as only when it is a Directory alias of the user (GAM #681).
+    { primaryEmail: 'ann@example.com', aliases: ['alpha@example.com'] },
+    { primaryEmail: 'bob@example.com', aliases: ['beta@example.com'] },
   ],
 };
 

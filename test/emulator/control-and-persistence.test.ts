@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { runEmulatorCommand, sanitiseSignature, startEmulator, type RunningEmulator } from '../../lib/emulator';
+import {
+  DEMO_TENANT,
+  runEmulatorCommand,
+  sanitiseSignature,
+  startEmulator,
+  type RunningEmulator,
+} from '../../lib/emulator';
 import { clientsFor, googleError } from './emulator-clients';
 
 describe('persistence, control API, faults and quotas', () => {
@@ -15,7 +21,10 @@ describe('persistence, control API, faults and quotas', () => {
   test('a restart on the same data file keeps the tenant and the written credentials', async () => {
     const dataFile = join(dir, 'tenant.db');
     const credentials = join(dir, 'creds.json');
-    let emulator = await startEmulator({ dataFile });
+    let emulator = await startEmulator({
+      dataFile,
+      seed: { ...DEMO_TENANT, users: [{ primaryEmail: 'user@example.com', aliases: ['kept@example.com'] }] },
+    });
     emulator.writeCredentials(credentials);
     const key = JSON.parse(readFileSync(credentials, 'utf8'));
     await clientsFor(emulator, key, 'user@example.com').gmail.users.settings.sendAs.create({
@@ -43,7 +52,11 @@ describe('persistence, control API, faults and quotas', () => {
 
     test('reset over HTTP clears the tenant', async () => {
       emulator.control.seed('demo');
-      expect((await fetch(`${emulator.url}/emulator/v1/reset`, { method: 'POST' })).status).toBe(200);
+      const reset = await fetch(`${emulator.url}/emulator/v1/reset`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(reset.status).toBe(200);
       const snapshot = (await (await fetch(`${emulator.url}/emulator/v1/snapshot`)).json()) as Record<
         string,
         unknown[]
@@ -64,6 +77,7 @@ describe('persistence, control API, faults and quotas', () => {
     test('fails to seed an invalid tenant, naming the field', async () => {
       const res = await fetch(`${emulator.url}/emulator/v1/seed`, {
         method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ customerId: 'X1', domains: [] }),
       });
       expect(res.status).toBe(400);
@@ -94,7 +108,13 @@ describe('persistence, control API, faults and quotas', () => {
     });
 
     test('a user quota answers 429 userRateLimitExceeded with Retry-After for Gmail and 403 for Directory', async () => {
-      emulator.control.seed('demo');
+      emulator.control.seed({
+        ...DEMO_TENANT,
+        users: [
+          { primaryEmail: 'admin@example.com', isAdmin: true },
+          { primaryEmail: 'user@example.com', aliases: ['q@example.com', 'q2@example.com'] },
+        ],
+      });
       const key = emulator.createServiceAccountKey();
       emulator.control.setKnobs({ quotaUserPerMinute: 150 });
       try {

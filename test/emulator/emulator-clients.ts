@@ -48,9 +48,14 @@ export function clientsFor(
 }
 
 /** The Google error of a rejected client call: status, reason and message. */
-export async function googleError(
-  promise: Promise<unknown>,
-): Promise<{ status: number; reason?: string; message: string; headers: Record<string, string> }> {
+export async function googleError(promise: Promise<unknown>): Promise<{
+  status: number;
+  reason?: string;
+  message: string;
+  headers: Record<string, string>;
+  /** The whole error body as Google sent it. */
+  body: { error?: Record<string, unknown> } | undefined;
+}> {
   try {
     await promise;
   } catch (err) {
@@ -75,6 +80,7 @@ export async function googleError(
       reason: data?.errors?.[0]?.reason,
       message: data?.message ?? e.message,
       headers,
+      body: e.response?.data as { error?: Record<string, unknown> } | undefined,
     };
   }
   throw new Error('expected the call to fail, but it succeeded');

@@ -12,13 +12,20 @@ describe('Gmail users.settings.sendAs', () => {
     emulator.control.seed({
       customerId: 'C01demo00',
       domains: ['example.com'],
-      users: [{ primaryEmail: 'admin@example.com', isAdmin: true }, { primaryEmail: 'user@example.com' }],
+      users: [
+        { primaryEmail: 'admin@example.com', isAdmin: true },
+        // In-domain send-as addresses must be Directory aliases of the user (GAM #681).
+        {
+          primaryEmail: 'user@example.com',
+          aliases: ['sales@example.com', 'a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'],
+        },
+      ],
     }),
   );
   afterAll(() => emulator.close());
   const userId = 'user@example.com';
 
-  test('an address in the customer domain is created accepted, and get and list return it', async () => {
+  test('an alias of the user in the customer domain is created accepted, and get and list return it', async () => {
     const created = await gmail.users.settings.sendAs.create({
       userId,
       requestBody: { sendAsEmail: 'sales@example.com', displayName: 'Sales' },

@@ -67,9 +67,12 @@ export function toUser(user: admin_directory_v1.Schema$User): UserRecord {
   });
 }
 
-/** A gateway policy record, or undefined for a policy that is not an OU-bound gateway policy. */
+/**
+ * A gateway policy record, or undefined for a policy that is not an explicit OU-bound gateway policy. SYSTEM
+ * policies (Google's defaults, listed too) are not explicit settings of an OU.
+ */
 export function toGatewayPolicy(policy: cloudidentity_v1.Schema$Policy): GatewayPolicyRecord | undefined {
-  if (policy.setting?.type !== GATEWAY_SETTING_TYPE || !policy.name) return undefined;
+  if (policy.setting?.type !== GATEWAY_SETTING_TYPE || !policy.name || policy.type === 'SYSTEM') return undefined;
   const orgUnit = policy.policyQuery?.orgUnit ?? '';
   // A group-bound policy also names an OU; it is not the OU's own policy.
   if (!orgUnit.startsWith('orgUnits/') || (policy.policyQuery?.group ?? '') !== '') return undefined;

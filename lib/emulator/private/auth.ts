@@ -4,7 +4,7 @@
  */
 import { createPublicKey, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { ServiceAccountKey } from '../emulator-types';
-import { unauthenticated } from './google-error';
+import { credentialsMissing, unauthenticated } from './google-error';
 import type { Store } from './store';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -153,12 +153,18 @@ export function issueToken(
   return { access_token: accessToken, expires_in: lifetimeSeconds, token_type: 'Bearer' };
 }
 
-/** The grant behind the request's bearer token; 401 when missing, unknown or expired. */
+/**
+ * The grant behind the request's bearer token: 401 `required` ("missing required authentication credential")
+ * when the request carries no credential at all, 401 `authError` when the token is malformed, unknown or
+ * expired.
+ */
 export function authenticate(store: Store, authorization: string | undefined, queryToken: string | null): TokenGrant {
+  if ((authorization === undefined || authorization.trim() === '') && !queryToken) throw credentialsMissing();
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  const token = match?.[1] ?? queryToken ?? undefined;
-  if (!token) throw unauthenticated();
+  const token = authorization !== undefined && authorization.trim() !== '' ? match?.[1] : (queryToken ?? undefined);
+  if (!token) throw unauthenticated(false);
   const found = store.token<TokenGrant>(token);
-  if (!found || found.expiresAt <= Date.now()) throw unauthenticated();
+  if (!found) throw unauthenticated(false);
+  if (found.expiresAt <= Date.now()) throw unauthenticated(true);
   return found.data;
 }

@@ -2,6 +2,7 @@
  * Gmail `users.settings.sendAs`: list / get / create / patch / update / delete / verify.
  */
 import { bodyObject, noContent, ok, optionalField, type CallContext, type Handler } from './call-context';
+import { effectiveGateway } from './effective-gateway';
 import { ApiError, failedPrecondition, invalidArgument, notFound } from './google-error';
 import { sanitiseSignature } from './sanitise-signature';
 import { validateSmtp } from './smtp-check';
@@ -39,7 +40,7 @@ export function publicSendAs(s: StoredSendAs): Record<string, unknown> {
   return out;
 }
 
-function parseSmtp(raw: Record<string, unknown>): SmtpInput {
+function parseSmtp(ctx: CallContext, raw: Record<string, unknown>): SmtpInput {
   const where = 'smtpMsa.';
   const host = optionalField(raw, 'host', 'string', where);
   const portRaw = raw.port;
@@ -56,17 +57,30 @@ function parseSmtp(raw: Record<string, unknown>): SmtpInput {
       `Invalid smtpMsa.securityMode: ${JSON.stringify(securityMode)} (one of ssl, starttls, none is required).`,
     );
   }
+  // SmtpMsa.securityMode `none`: "Communication with the remote SMTP service is unsecured. Requires port 25."
+  if (securityMode === 'none' && port !== 25 && !ctx.knobs.allowInsecureSmtpAnyPort) {
+    throw invalidArgument(
+      `Invalid smtpMsa: securityMode none requires port 25, got port ${port} (use ssl or starttls on other ports).`,
+    );
+  }
   if (!username) throw invalidArgument('smtpMsa.username is required.');
   if (!password) throw invalidArgument('smtpMsa.password is required.');
   return { host, port, securityMode: securityMode as SmtpInput['securityMode'], username, password };
 }
 
-/** Gateway policy (after propagation delay) and then the real SMTP handshake. */
+/** Effective gateway setting (after the propagation delay) and then the real SMTP handshake. */
 async function checkSmtp(ctx: CallContext, user: UserRow, smtp: SmtpInput): Promise<void> {
-  if (!ctx.store.gatewayAllowedAt(user.orgUnitId, ctx.now - ctx.knobs.propagationDelayMs)) {
+  const effective = effectiveGateway(ctx.store, user, ctx.now - ctx.knobs.propagationDelayMs);
+  if (!effective.allow) {
+    const why =
+      effective.source === 'group'
+        ? `a policy for group ${effective.where} turns it off`
+        : effective.source === 'orgUnit'
+          ? `the policy of ${effective.where} turns it off`
+          : 'it is off by default and no policy turns it on';
     throw failedPrecondition(
       `Per-user outbound gateways are not allowed for this user's organisational unit (${user.orgUnitPath}): ` +
-        'the admin setting "Allow per-user outbound gateways" (settings/gmail.per_user_outbound_gateway) is off, so smtpMsa cannot be used.',
+        `the admin setting "Allow per-user outbound gateways" (settings/gmail.per_user_outbound_gateway) is off (${why}), so smtpMsa cannot be used.`,
     );
   }
   await validateSmtp(smtp, ctx.knobs.smtpCa, ctx.knobs.smtpTimeoutMs);
@@ -98,10 +112,29 @@ function isDefaultRequest(body: Record<string, unknown>, current: StoredSendAs |
   return v === true;
 }
 
-function isExternal(ctx: CallContext, email: string): boolean {
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  return !ctx.store.domains().includes(domain);
+/**
+ * How Gmail sees an address for this user: `own` (the primary address or one of the user's Directory aliases,
+ * `aliases` or `nonEditableAliases`), `domain` (in a customer domain but not the user's) or `external`.
+ */
+function addressKind(ctx: CallContext, user: UserRow, email: string): 'own' | 'domain' | 'external' {
+  const lower = email.trim().toLowerCase();
+  if (lower === user.email || ctx.store.aliasesOf(user.email).some((a) => a.alias.toLowerCase() === lower)) {
+    return 'own';
+  }
+  const domain = lower.slice(lower.lastIndexOf('@') + 1);
+  return ctx.store.domains().includes(domain) ? 'domain' : 'external';
 }
+
+/**
+ * Whether an address needs smtpMsa: an in-domain address that is not the user's own needs it (GAM #681,
+ * "Custom from requires smtpMsa configuration" until the Directory alias exists); so does an external one,
+ * unless `acceptExternalWithoutSmtp`.
+ */
+function needsSmtp(ctx: CallContext, kind: 'own' | 'domain' | 'external'): boolean {
+  return kind === 'domain' || (kind === 'external' && !ctx.knobs.acceptExternalWithoutSmtp);
+}
+
+const unverifiedDefault = (): ApiError => invalidArgument('Unverified send-as cannot be set as the default');
 
 function sendVerification(ctx: CallContext, user: UserRow, sendAsEmail: string): void {
   ctx.store.outboxAdd({
@@ -132,11 +165,13 @@ const create: Handler = async (ctx) => {
   }
   const fields = editableFields(body);
   const makeDefault = isDefaultRequest(body, undefined);
-  const external = isExternal(ctx, sendAsEmail);
+  const kind = addressKind(ctx, user, sendAsEmail);
   const rawSmtp = optionalField(body, 'smtpMsa', 'object');
-  const smtp = rawSmtp ? parseSmtp(rawSmtp) : undefined;
-  if (external && !smtp && !ctx.knobs.acceptExternalWithoutSmtp)
-    throw invalidArgument('Custom from requires smtpMsa configuration');
+  const smtp = rawSmtp ? parseSmtp(ctx, rawSmtp) : undefined;
+  if (!smtp && needsSmtp(ctx, kind)) throw invalidArgument('Custom from requires smtpMsa configuration');
+  // Only the user's own addresses are accepted at once; others wait for the owner's confirmation.
+  const pending = kind !== 'own';
+  if (makeDefault && pending) throw unverifiedDefault();
   if (smtp) await checkSmtp(ctx, user, smtp);
   const stored: StoredSendAs = {
     sendAsEmail,
@@ -147,7 +182,7 @@ const create: Handler = async (ctx) => {
     isDefault: makeDefault,
     treatAsAlias: fields.treatAsAlias ?? false,
     smtpMsa: smtp && { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode },
-    verificationStatus: external ? 'pending' : 'accepted',
+    verificationStatus: pending ? 'pending' : 'accepted',
   };
   ctx.store.transaction(() => {
     if (ctx.store.sendAsGet(user.email, sendAsEmail)) {
@@ -159,7 +194,7 @@ const create: Handler = async (ctx) => {
     }
     if (makeDefault) ctx.store.clearDefault(user.email);
     ctx.store.sendAsInsert(user.email, stored);
-    if (external) sendVerification(ctx, user, sendAsEmail);
+    if (pending) sendVerification(ctx, user, sendAsEmail);
   });
   return ok(publicSendAs(stored));
 };
@@ -183,7 +218,7 @@ function modify(replace: boolean): Handler {
         'smtpMsa and treatAsAlias apply only to custom "from" aliases, not to the primary address.',
       );
     }
-    const smtp = rawSmtp ? parseSmtp(rawSmtp) : undefined;
+    const smtp = rawSmtp ? parseSmtp(ctx, rawSmtp) : undefined;
     const base: StoredSendAs = replace
       ? {
           sendAsEmail: current.sendAsEmail,
@@ -197,14 +232,10 @@ function modify(replace: boolean): Handler {
       : { ...current };
     const next: StoredSendAs = { ...base, ...fields };
     if (smtp) next.smtpMsa = { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode };
-    if (
-      !current.isPrimary &&
-      isExternal(ctx, current.sendAsEmail) &&
-      !next.smtpMsa &&
-      !ctx.knobs.acceptExternalWithoutSmtp
-    ) {
+    if (!current.isPrimary && !next.smtpMsa && needsSmtp(ctx, addressKind(ctx, user, current.sendAsEmail))) {
       throw invalidArgument('Custom from requires smtpMsa configuration');
     }
+    if (makeDefault && current.verificationStatus === 'pending') throw unverifiedDefault();
     if (smtp) await checkSmtp(ctx, user, smtp);
     if (makeDefault) next.isDefault = true;
     ctx.store.transaction(() => {

@@ -9,6 +9,7 @@ const FaultSpecSchema = FaultRatesSchema.extend({ methods: z.record(z.string(), 
 export const KnobsPatchSchema = z.strictObject({
   policyWrites: z.enum(['accepted', 'refused']).optional(),
   acceptExternalWithoutSmtp: z.boolean().optional(),
+  allowInsecureSmtpAnyPort: z.boolean().optional(),
   smtpCa: z.string().nullable().optional(),
   propagationDelayMs: z.number().min(0).optional(),
   latencyMs: z.number().min(0).optional(),
@@ -38,6 +39,7 @@ export function initialKnobs(options: EmulatorOptions): Knobs {
   return {
     policyWrites: options.policyWrites ?? 'accepted',
     acceptExternalWithoutSmtp: options.acceptExternalWithoutSmtp ?? false,
+    allowInsecureSmtpAnyPort: options.allowInsecureSmtpAnyPort ?? false,
     smtpCa: options.smtpCa,
     propagationDelayMs: options.propagationDelayMs ?? 0,
     latencyMs: options.latencyMs ?? 0,

@@ -1,15 +1,21 @@
 /**
  * The method table: every served method id with the scopes that permit it (any one suffices), the API family
- * (which decides error shapes and who may call it) and its quota cost.
+ * (which decides error shapes and who may call it) and its quota cost. The scope lists are the discovery
+ * documents' (`methods.<m>.scopes`), as the generated clients `@googleapis/admin` 32 (`directory_v1`),
+ * `@googleapis/gmail` 18 and `@googleapis/cloudidentity` 21 carry them in each method's documentation.
  */
 
 const S = (name: string): string => `https://www.googleapis.com/auth/${name}`;
 
 /** Every scope the project uses: the default delegation grant of keys created by the emulator. */
 export const PROJECT_SCOPES: readonly string[] = [
+  S('admin.directory.group.member.readonly'),
+  S('admin.directory.group.readonly'),
   S('admin.directory.orgunit'),
   S('admin.directory.orgunit.readonly'),
   S('admin.directory.user'),
+  S('admin.directory.user.alias'),
+  S('admin.directory.user.alias.readonly'),
   S('admin.directory.user.readonly'),
   S('cloud-identity.policies'),
   S('cloud-identity.policies.readonly'),
@@ -33,7 +39,23 @@ const BASIC_OR_SHARING = [S('gmail.settings.basic'), S('gmail.settings.sharing')
 const OU_W = [S('admin.directory.orgunit')];
 const OU_R = [S('admin.directory.orgunit'), S('admin.directory.orgunit.readonly')];
 const USER_W = [S('admin.directory.user')];
-const USER_R = [S('admin.directory.user'), S('admin.directory.user.readonly'), S('cloud-platform')];
+const USER_R = [S('admin.directory.user'), S('admin.directory.user.readonly')];
+/** users.list alone also lists cloud-platform (users.get does not). */
+const USER_LIST = [...USER_R, S('cloud-platform')];
+const ALIAS_W = [S('admin.directory.user'), S('admin.directory.user.alias')];
+const ALIAS_R = [
+  S('admin.directory.user'),
+  S('admin.directory.user.alias'),
+  S('admin.directory.user.alias.readonly'),
+  S('admin.directory.user.readonly'),
+];
+const GROUP_R = [S('admin.directory.group'), S('admin.directory.group.readonly')];
+const MEMBER_R = [
+  S('admin.directory.group'),
+  S('admin.directory.group.member'),
+  S('admin.directory.group.member.readonly'),
+  S('admin.directory.group.readonly'),
+];
 const POL_W = [S('cloud-identity.policies')];
 const POL_R = [S('cloud-identity.policies'), S('cloud-identity.policies.readonly')];
 
@@ -55,10 +77,18 @@ export const METHODS: Readonly<Record<string, MethodInfo>> = table([
   ['directory.orgunits.patch', 'directory', OU_W, 1],
   ['directory.orgunits.update', 'directory', OU_W, 1],
   ['directory.orgunits.delete', 'directory', OU_W, 1],
-  ['directory.users.list', 'directory', USER_R, 1],
+  ['directory.users.list', 'directory', USER_LIST, 1],
   ['directory.users.get', 'directory', USER_R, 1],
   ['directory.users.patch', 'directory', USER_W, 1],
   ['directory.users.update', 'directory', USER_W, 1],
+  ['directory.users.aliases.list', 'directory', ALIAS_R, 1],
+  ['directory.users.aliases.insert', 'directory', ALIAS_W, 1],
+  ['directory.users.aliases.delete', 'directory', ALIAS_W, 1],
+  ['directory.groups.list', 'directory', GROUP_R, 1],
+  ['directory.groups.get', 'directory', GROUP_R, 1],
+  ['directory.members.list', 'directory', MEMBER_R, 1],
+  ['directory.members.get', 'directory', MEMBER_R, 1],
+  ['directory.members.hasMember', 'directory', MEMBER_R, 1],
   ['cloudidentity.policies.list', 'policy', POL_R, 1],
   ['cloudidentity.policies.get', 'policy', POL_R, 1],
   ['cloudidentity.policies.create', 'policy', POL_W, 1],

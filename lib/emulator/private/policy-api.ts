@@ -1,25 +1,43 @@
 /**
  * Cloud Identity Policy API: policies list / get / create / patch / delete, served under v1 and v1beta1.
- * Writes return completed Operations. A knob refuses writes to the gateway setting the way Google refuses
- * settings that are not "Mutate supported".
+ * Policies apply to an OU or to a group (within an OU); SYSTEM policies carry Google's defaults. Writes return
+ * completed Operations. A knob refuses writes to the gateway setting the way Google refuses settings that are
+ * not "Mutate supported".
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { bodyObject, ok, optionalField, type CallContext, type Handler } from './call-context';
+import { SYSTEM_DEFAULTS, SYSTEM_SORT_ORDER, sortOrder } from './effective-gateway';
 import { ApiError } from './google-error';
-import { GATEWAY_SETTING, type PolicyRow } from './store';
+import { invalidArgument as invalid, parseFilter, parseQueryScope, queryFor } from './policy-query';
+import { GATEWAY_SETTING, type OuRow, type PolicyRow, type Store } from './store';
 
-function invalid(message: string): ApiError {
-  return new ApiError(400, 'badRequest', message, { status: 'INVALID_ARGUMENT' });
+/** The SYSTEM policies of this customer (one per setting type with a known default, bound to the root). */
+function systemPolicies(store: Store): PolicyRow[] {
+  const root = store.rootOu();
+  return Object.entries(SYSTEM_DEFAULTS).map(([settingType, value]) => {
+    const digest = createHash('sha1').update(`${store.customerId()}\u0000${settingType}`).digest('hex');
+    return {
+      name: `policies/s${BigInt(`0x${digest.slice(0, 30)}`).toString(36)}`,
+      orgUnitId: root.id,
+      groupId: '',
+      settingType,
+      value,
+      type: 'SYSTEM',
+      rank: 0,
+    };
+  });
 }
 
 function policyJson(ctx: CallContext, p: PolicyRow): Record<string, unknown> {
+  const ouPath = ctx.store.ouById(p.orgUnitId)?.path ?? '/';
   return {
     name: p.name,
     customer: `customers/${ctx.store.customerId()}`,
     policyQuery: {
+      ...(p.groupId !== '' ? { group: `groups/${p.groupId}` } : {}),
       orgUnit: `orgUnits/${p.orgUnitId}`,
-      query: `entity.org_units.exists(org_unit, org_unit.org_unit_id == orgUnitId('${p.orgUnitId}'))`,
-      sortOrder: p.sortOrder,
+      query: queryFor(p.orgUnitId, p.groupId),
+      sortOrder: p.type === 'SYSTEM' ? SYSTEM_SORT_ORDER : sortOrder(ouPath, p.groupId, p.rank),
     },
     setting: { type: p.settingType, value: p.value },
     type: p.type,
@@ -66,47 +84,50 @@ function checkValue(settingType: string, value: Record<string, unknown> | undefi
 
 function findPolicy(ctx: CallContext): PolicyRow {
   const name = `policies/${ctx.params.policyId}`;
-  const p = ctx.store.policyByName(name);
+  const p = ctx.store.policyByName(name) ?? systemPolicies(ctx.store).find((s) => s.name === name);
   if (!p) throw new ApiError(404, 'notFound', `Policy ${name} was not found.`);
   return p;
 }
 
-interface Filter {
-  customer?: string;
-  typePatterns: RegExp[];
+function refuseSystem(p: PolicyRow): void {
+  if (p.type === 'SYSTEM') {
+    throw invalid(
+      `${p.name} is a SYSTEM policy (Google's default); it cannot be changed or deleted. Create an ADMIN policy for the org unit or group instead.`,
+    );
+  }
 }
 
-/** `customer == "customers/…"` and `setting.type.matches('…')` clauses joined by `&&`. */
-function parseFilter(text: string): Filter {
-  const out: Filter = { typePatterns: [] };
-  if (text.trim() === '') return out;
-  for (const raw of text.split('&&')) {
-    const clause = raw
-      .trim()
-      .replace(/^\((.*)\)$/, '$1')
-      .trim();
-    const customer = /^customer\s*==\s*(["'])(.*)\1$/.exec(clause);
-    const matches = /^setting\.type\.matches\(\s*(["'])(.*)\1\s*\)$/.exec(clause);
-    if (customer) out.customer = customer[2];
-    else if (matches) {
-      try {
-        out.typePatterns.push(new RegExp(matches[2].replace(/\\\\/g, '\\')));
-      } catch {
-        throw invalid(`Invalid filter: the regular expression ${matches[2]} does not compile.`);
-      }
-    } else {
-      throw invalid(
-        `Invalid filter clause: ${clause} (the emulator supports customer == "customers/…" and setting.type.matches('…') joined by &&).`,
-      );
-    }
+/** The OU and group a policy body names, from `policyQuery.orgUnit`, `policyQuery.group` and/or `policyQuery.query`. */
+function scopeOf(ctx: CallContext, query: Record<string, unknown> | undefined): { ou: OuRow; groupId: string } {
+  const orgUnit = query && optionalField(query, 'orgUnit', 'string', 'policyQuery.');
+  const group = query && optionalField(query, 'group', 'string', 'policyQuery.');
+  const text = query && optionalField(query, 'query', 'string', 'policyQuery.');
+  const parsed = text ? parseQueryScope(text) : {};
+  const ouId = orgUnit ? orgUnit.replace(/^orgUnits\//, '').replace(/^id:/, '') : undefined;
+  const groupId = group ? group.replace(/^groups\//, '') : undefined;
+  if (ouId !== undefined && parsed.orgUnitId !== undefined && ouId !== parsed.orgUnitId) {
+    throw invalid(`policyQuery.orgUnit ${orgUnit} and policyQuery.query (orgUnitId('${parsed.orgUnitId}')) disagree.`);
   }
-  return out;
+  if (groupId !== undefined && parsed.groupId !== undefined && groupId !== parsed.groupId) {
+    throw invalid(`policyQuery.group ${group} and policyQuery.query (groupId('${parsed.groupId}')) disagree.`);
+  }
+  const ouRef = ouId ?? parsed.orgUnitId;
+  const groupRef = groupId ?? parsed.groupId;
+  if (ouRef === undefined && groupRef === undefined) {
+    throw invalid('policyQuery needs orgUnit (orgUnits/{orgUnitId}), group (groups/{groupId}) or query.');
+  }
+  const ou = ouRef === undefined ? ctx.store.rootOu() : ctx.store.ouById(ouRef);
+  if (!ou) throw invalid(`Invalid policyQuery: orgUnits/${ouRef} is not an organizational unit of this customer.`);
+  if (groupRef !== undefined && !ctx.store.groupById(groupRef)) {
+    throw invalid(`Invalid policyQuery: groups/${groupRef} is not a group of this customer.`);
+  }
+  return { ou, groupId: groupRef ?? '' };
 }
 
 const list: Handler = (ctx) => {
   const filterText = ctx.query.get('filter') ?? '';
   const filter = parseFilter(filterText);
-  checkCustomer(ctx, filter.customer);
+  for (const c of filter.customers) checkCustomer(ctx, c);
   const sizeRaw = Number(ctx.query.get('pageSize') ?? '0');
   if (!Number.isInteger(sizeRaw) || sizeRaw < 0)
     throw invalid(`Invalid pageSize: ${ctx.query.get('pageSize')} (0 to 100).`);
@@ -122,7 +143,10 @@ const list: Handler = (ctx) => {
       throw invalid('Invalid page token: it must come from a previous call with the same filter.');
     }
   }
-  const all = ctx.store.policies().filter((p) => filter.typePatterns.every((re) => re.test(p.settingType)));
+  const customerId = ctx.store.customerId();
+  const all = [...ctx.store.policies(), ...systemPolicies(ctx.store)].filter((p) =>
+    filter.matches({ customerId, settingType: p.settingType }),
+  );
   const page = all.slice(offset, offset + size).map((p) => policyJson(ctx, p));
   const next =
     offset + size < all.length
@@ -141,16 +165,13 @@ const create: Handler = (ctx) => {
   if (!settingType) throw invalid('setting.type is required.');
   refuseIfImmutable(ctx, settingType);
   const value = checkValue(settingType, setting && optionalField(setting, 'value', 'object', 'setting.'));
-  const query = optionalField(body, 'policyQuery', 'object');
-  const orgUnit = query && optionalField(query, 'orgUnit', 'string', 'policyQuery.');
-  if (!orgUnit) throw invalid('policyQuery.orgUnit is required (orgUnits/{orgUnitId}).');
-  const ou = ctx.store.ouById(orgUnit.replace(/^orgUnits\//, '').replace(/^id:/, ''));
-  if (!ou) throw invalid(`Invalid policyQuery.orgUnit: ${orgUnit} is not an organizational unit of this customer.`);
+  const { ou, groupId } = scopeOf(ctx, optionalField(body, 'policyQuery', 'object'));
   const created = ctx.store.transaction(() => {
-    if (ctx.store.policyFor(settingType, ou.id)) {
-      throw new ApiError(409, 'alreadyExists', `A policy for ${settingType} already exists for ${orgUnit}.`);
+    if (ctx.store.policyFor(settingType, ou.id, groupId)) {
+      const scope = groupId ? `groups/${groupId} in orgUnits/${ou.id}` : `orgUnits/${ou.id}`;
+      throw new ApiError(409, 'alreadyExists', `A policy for ${settingType} already exists for ${scope}.`);
     }
-    const row = ctx.store.newPolicy(ou, settingType, value);
+    const row = ctx.store.newPolicy(ou, groupId, settingType, value);
     ctx.store.insertPolicy(row, ctx.now);
     return row;
   });
@@ -159,6 +180,7 @@ const create: Handler = (ctx) => {
 
 const patch: Handler = (ctx) => {
   const current = findPolicy(ctx);
+  refuseSystem(current);
   const body = bodyObject(ctx);
   const setting = optionalField(body, 'setting', 'object');
   const settingType = setting && optionalField(setting, 'type', 'string', 'setting.');
@@ -166,11 +188,13 @@ const patch: Handler = (ctx) => {
     throw invalid(`setting.type is immutable: ${current.name} is ${current.settingType}, got ${settingType}.`);
   }
   const query = optionalField(body, 'policyQuery', 'object');
-  const orgUnit = query && optionalField(query, 'orgUnit', 'string', 'policyQuery.');
-  if (orgUnit !== undefined && orgUnit !== `orgUnits/${current.orgUnitId}`) {
-    throw invalid(
-      `policyQuery.orgUnit is immutable: ${current.name} applies to orgUnits/${current.orgUnitId}, got ${orgUnit}.`,
-    );
+  if (query && Object.keys(query).some((k) => k !== 'sortOrder')) {
+    const scope = scopeOf(ctx, query);
+    if (scope.ou.id !== current.orgUnitId || scope.groupId !== current.groupId) {
+      throw invalid(
+        `policyQuery is immutable: ${current.name} applies to ${queryFor(current.orgUnitId, current.groupId)}.`,
+      );
+    }
   }
   refuseIfImmutable(ctx, current.settingType);
   const value = checkValue(current.settingType, setting && optionalField(setting, 'value', 'object', 'setting.'));
@@ -180,6 +204,7 @@ const patch: Handler = (ctx) => {
 
 const remove: Handler = (ctx) => {
   const current = findPolicy(ctx);
+  refuseSystem(current);
   refuseIfImmutable(ctx, current.settingType);
   ctx.store.deletePolicy(current, ctx.now);
   return ok(operation(ctx, undefined));

@@ -1,10 +1,11 @@
 /**
  * The emulator's state in one place: a SQLite database (better-sqlite3 12) with indexed tables and prepared
  * statements. Every write method runs in a transaction; callers compose several writes with `transaction`.
- * SMTP passwords are never stored (only whether credentials were given).
+ * SMTP passwords are never stored (only whether credentials were given). Only `prepare(...).run/get/all`,
+ * `exec`, `pragma`, `transaction` and `close` of the database are used. Columns added after the first release are added
+ * to older data files on open (`ALTER TABLE … ADD COLUMN`).
  */
 import Database from 'better-sqlite3';
-import type { ParsedSeedTenant } from '../seed';
 
 export interface OuRow {
   readonly id: string;
@@ -21,15 +22,53 @@ export interface UserRow {
   readonly orgUnitId: string;
   readonly orgUnitPath: string;
   readonly isAdmin: boolean;
+  readonly suspended: boolean;
+  readonly archived: boolean;
+}
+
+export interface AliasRow {
+  /** As given (display case). */
+  readonly alias: string;
+  /** Owner's lower-case email (the users table key). */
+  readonly userEmail: string;
+  /** false for `nonEditableAliases`. */
+  readonly editable: boolean;
+}
+
+export interface GroupRow {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface MemberRow {
+  readonly groupId: string;
+  readonly email: string;
+  readonly id: string;
+  readonly role: string;
+  readonly type: 'USER' | 'GROUP';
 }
 
 export interface PolicyRow {
   readonly name: string;
   readonly orgUnitId: string;
+  /** Directory group id, or '' for an OU policy. */
+  readonly groupId: string;
   readonly settingType: string;
   readonly value: Record<string, unknown>;
   readonly type: string;
-  readonly sortOrder: number;
+  /** The fractional part of the sort order (0 < rank < 1), unique per policy; the integer part is derived. */
+  readonly rank: number;
+}
+
+/** A gateway policy as it was in force at some moment. */
+export interface PolicyState {
+  readonly name: string;
+  readonly orgUnitId: string;
+  readonly groupId: string;
+  readonly allow: boolean;
+  readonly rank: number;
 }
 
 /** A send-as address as stored: the public SendAs fields (plus seed extras), never credentials. */
@@ -56,16 +95,47 @@ CREATE INDEX IF NOT EXISTS org_units_parent ON org_units(parent_id);
 CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, primary_email TEXT NOT NULL, id TEXT NOT NULL, org_unit_id TEXT NOT NULL, is_admin INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS users_ou ON users(org_unit_id, email);
 CREATE UNIQUE INDEX IF NOT EXISTS users_id ON users(id);
+CREATE TABLE IF NOT EXISTS user_aliases (alias_key TEXT PRIMARY KEY, alias TEXT NOT NULL, user_email TEXT NOT NULL, editable INTEGER NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS user_aliases_user ON user_aliases(user_email, seq);
+CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, email_key TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS groups_email ON groups(email_key);
+CREATE TABLE IF NOT EXISTS group_members (group_id TEXT NOT NULL, member_key TEXT NOT NULL, email TEXT NOT NULL, id TEXT NOT NULL, role TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (group_id, member_key));
+CREATE INDEX IF NOT EXISTS group_members_member ON group_members(member_key);
 CREATE TABLE IF NOT EXISTS policies (name TEXT PRIMARY KEY, org_unit_id TEXT NOT NULL, setting_type TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL, sort_order REAL NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS policies_ou ON policies(setting_type, org_unit_id);
-CREATE TABLE IF NOT EXISTS policy_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, org_unit_id TEXT NOT NULL, allow INTEGER, changed_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS policy_history_ou ON policy_history(org_unit_id, changed_at);
+CREATE TABLE IF NOT EXISTS policy_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, setting_type TEXT NOT NULL, org_unit_id TEXT NOT NULL, group_id TEXT NOT NULL, allow INTEGER, rank REAL NOT NULL, changed_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS policy_events_type ON policy_events(setting_type, changed_at);
 CREATE TABLE IF NOT EXISTS send_as (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_email TEXT NOT NULL, send_as_key TEXT NOT NULL, data TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS send_as_key ON send_as(user_email, send_as_key);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS service_accounts (client_email TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
 `;
+
+/** Columns added after the first release: [table, column, definition]. */
+const ADDED_COLUMNS: readonly [string, string, string][] = [
+  ['users', 'suspended', 'INTEGER NOT NULL DEFAULT 0'],
+  ['users', 'archived', 'INTEGER NOT NULL DEFAULT 0'],
+  ['policies', 'group_id', "TEXT NOT NULL DEFAULT ''"],
+];
+
+/** Indexes that depend on added columns; the first release's one-policy-per-OU index is replaced. */
+const LATE_SCHEMA = `
+DROP INDEX IF EXISTS policies_ou;
+CREATE UNIQUE INDEX IF NOT EXISTS policies_scope ON policies(setting_type, org_unit_id, group_id);
+`;
+
+/** Tables holding the tenant (emptied by a reseed; service accounts and tokens stay). */
+const TENANT_TABLES = [
+  'org_units',
+  'users',
+  'user_aliases',
+  'groups',
+  'group_members',
+  'policies',
+  'policy_events',
+  'send_as',
+  'outbox',
+];
 
 type Row = Record<string, unknown>;
 
@@ -87,24 +157,52 @@ function userFromRow(r: Row): UserRow {
     orgUnitId: r.org_unit_id as string,
     orgUnitPath: r.path as string,
     isAdmin: r.is_admin === 1,
+    suspended: r.suspended === 1,
+    archived: r.archived === 1,
   };
 }
 
 function policyFromRow(r: Row): PolicyRow {
+  const order = r.sort_order as number;
   return {
     name: r.name as string,
     orgUnitId: r.org_unit_id as string,
+    groupId: (r.group_id as string | undefined) ?? '',
     settingType: r.setting_type as string,
     value: JSON.parse(r.value as string) as Record<string, unknown>,
     type: r.type as string,
-    sortOrder: r.sort_order as number,
+    // Data files of the first release stored 1000 + depth + rank.
+    rank: order - Math.floor(order),
   };
 }
+
+const groupFromRow = (r: Row): GroupRow => ({
+  id: r.id as string,
+  email: r.email as string,
+  name: r.name as string,
+  description: r.description as string,
+});
+
+const memberFromRow = (r: Row): MemberRow => ({
+  groupId: r.group_id as string,
+  email: r.email as string,
+  id: r.id as string,
+  role: r.role as string,
+  type: r.type as 'USER' | 'GROUP',
+});
+
+const aliasFromRow = (r: Row): AliasRow => ({
+  alias: r.alias as string,
+  userEmail: r.user_email as string,
+  editable: r.editable === 1,
+});
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
 function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+const key = (email: string): string => email.trim().toLowerCase();
 
 export class Store {
   private readonly db: Database.Database;
@@ -114,10 +212,17 @@ export class Store {
     this.db = new Database(file);
     if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      const columns = this.db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as Row[];
+      if (!columns.some((c) => c.name === column)) {
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      }
+    }
+    this.db.exec(LATE_SCHEMA);
     const s = (sql: string): Database.Statement => this.db.prepare(sql);
     const ouCols = 'SELECT id, parent_id, name, path, description FROM org_units';
     const userCols =
-      'SELECT u.email, u.primary_email, u.id, u.org_unit_id, u.is_admin, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id';
+      'SELECT u.email, u.primary_email, u.id, u.org_unit_id, u.is_admin, u.suspended, u.archived, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id';
     this.stmts = {
       metaGet: s('SELECT value FROM meta WHERE key = ?'),
       metaSet: s('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -134,24 +239,46 @@ export class Store {
       ouChildCount: s('SELECT COUNT(*) AS n FROM org_units WHERE parent_id = ?'),
       userByEmail: s(`${userCols} WHERE u.email = ?`),
       userById: s(`${userCols} WHERE u.id = ?`),
-      userInsert: s('INSERT INTO users(email, primary_email, id, org_unit_id, is_admin) VALUES (?, ?, ?, ?, ?)'),
+      userInsert: s(
+        'INSERT INTO users(email, primary_email, id, org_unit_id, is_admin, suspended, archived) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       userSetOu: s('UPDATE users SET org_unit_id = ? WHERE email = ?'),
       usersAfter: s(
         `${userCols} WHERE u.email > ? AND (o.path = ? COLLATE NOCASE OR o.path LIKE ? ESCAPE '\\') ORDER BY u.email LIMIT ?`,
       ),
+      usersBefore: s(
+        `${userCols} WHERE u.email < ? AND (o.path = ? COLLATE NOCASE OR o.path LIKE ? ESCAPE '\\') ORDER BY u.email DESC LIMIT ?`,
+      ),
       usersAll: s(`${userCols} ORDER BY u.email`),
+      aliasGet: s('SELECT alias, user_email, editable FROM user_aliases WHERE alias_key = ?'),
+      aliasesOf: s('SELECT alias, user_email, editable FROM user_aliases WHERE user_email = ? ORDER BY seq'),
+      aliasInsert: s('INSERT INTO user_aliases(alias_key, alias, user_email, editable, seq) VALUES (?, ?, ?, ?, ?)'),
+      aliasDelete: s('DELETE FROM user_aliases WHERE alias_key = ?'),
+      groupById: s('SELECT * FROM groups WHERE id = ?'),
+      groupByEmail: s('SELECT * FROM groups WHERE email_key = ?'),
+      groupsAfter: s('SELECT * FROM groups WHERE email_key > ? ORDER BY email_key LIMIT ?'),
+      groupsAll: s('SELECT * FROM groups ORDER BY email_key'),
+      groupInsert: s('INSERT INTO groups(id, email_key, email, name, description) VALUES (?, ?, ?, ?, ?)'),
+      membersOf: s('SELECT * FROM group_members WHERE group_id = ? ORDER BY member_key'),
+      memberGet: s('SELECT * FROM group_members WHERE group_id = ? AND member_key = ?'),
+      memberCount: s('SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?'),
+      groupsWithMember: s('SELECT group_id FROM group_members WHERE member_key = ? ORDER BY group_id'),
+      memberInsert: s(
+        'INSERT INTO group_members(group_id, member_key, email, id, role, type) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       policyAll: s('SELECT * FROM policies ORDER BY name'),
       policyByName: s('SELECT * FROM policies WHERE name = ?'),
-      policyByOu: s('SELECT * FROM policies WHERE setting_type = ? AND org_unit_id = ?'),
+      policyByScope: s('SELECT * FROM policies WHERE setting_type = ? AND org_unit_id = ? AND group_id = ?'),
       policyInsert: s(
-        'INSERT INTO policies(name, org_unit_id, setting_type, value, type, sort_order) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO policies(name, org_unit_id, group_id, setting_type, value, type, sort_order) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       policySetValue: s('UPDATE policies SET value = ? WHERE name = ?'),
       policyDelete: s('DELETE FROM policies WHERE name = ?'),
-      historyAdd: s('INSERT INTO policy_history(org_unit_id, allow, changed_at) VALUES (?, ?, ?)'),
-      historyAt: s(
-        'SELECT allow FROM policy_history WHERE org_unit_id = ? AND changed_at <= ? ORDER BY changed_at DESC, seq DESC LIMIT 1',
+      eventAdd: s(
+        'INSERT INTO policy_events(name, setting_type, org_unit_id, group_id, allow, rank, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      eventsUntil: s('SELECT * FROM policy_events WHERE setting_type = ? AND changed_at <= ? ORDER BY changed_at, seq'),
+      eventNames: s('SELECT DISTINCT name FROM policy_events WHERE setting_type = ?'),
       sendAsList: s('SELECT data FROM send_as WHERE user_email = ? ORDER BY seq'),
       sendAsGet: s('SELECT data FROM send_as WHERE user_email = ? AND send_as_key = ?'),
       sendAsInsert: s('INSERT INTO send_as(user_email, send_as_key, data) VALUES (?, ?, ?)'),
@@ -180,11 +307,11 @@ export class Store {
   }
 
   // ---- meta ----
-  public meta(key: string): string | undefined {
-    return (this.stmts.metaGet.get(key) as Row | undefined)?.value as string | undefined;
+  public meta(name: string): string | undefined {
+    return (this.stmts.metaGet.get(name) as Row | undefined)?.value as string | undefined;
   }
-  public setMeta(key: string, value: string): void {
-    this.stmts.metaSet.run(key, value);
+  public setMeta(name: string, value: string): void {
+    this.stmts.metaSet.run(name, value);
   }
   /** Whether the database holds a tenant. */
   public hasTenant(): boolean {
@@ -204,6 +331,10 @@ export class Store {
     const n = Number(this.meta('seq') ?? '0') + 1;
     this.setMeta('seq', String(n));
     return n;
+  }
+  /** Empties every tenant table (service accounts and tokens stay). */
+  public clearTenant(): void {
+    for (const t of TENANT_TABLES) this.db.exec(`DELETE FROM ${t}`);
   }
 
   // ---- org units ----
@@ -255,25 +386,136 @@ export class Store {
     this.stmts.ouDelete.run(id);
   }
 
-  // ---- users ----
+  // ---- users and aliases ----
   public userByEmail(email: string): UserRow | undefined {
-    const r = this.stmts.userByEmail.get(email.trim().toLowerCase()) as Row | undefined;
+    const r = this.stmts.userByEmail.get(key(email)) as Row | undefined;
     return r && userFromRow(r);
   }
   public userById(id: string): UserRow | undefined {
     const r = this.stmts.userById.get(id) as Row | undefined;
     return r && userFromRow(r);
   }
-  /** Users in the subtree of `ouPath` with an email after `after`, ordered by email. */
-  public usersInSubtree(ouPath: string, after: string, limit: number): UserRow[] {
+  /** A user by primary email, alias (editable or not) or id. */
+  public userByKey(userKey: string): UserRow | undefined {
+    if (!userKey.includes('@')) return this.userById(userKey);
+    const direct = this.userByEmail(userKey);
+    if (direct) return direct;
+    const alias = this.aliasGet(userKey);
+    return alias && this.userByEmail(alias.userEmail);
+  }
+  /**
+   * Up to `limit` users in the subtree of `ouPath`, ordered by email, strictly after `cursor` (ascending) or
+   * strictly before it (descending; '' = from the end).
+   */
+  public usersInSubtree(ouPath: string, cursor: string, limit: number, descending = false): UserRow[] {
     const like = ouPath === '/' ? '/%' : `${likeEscape(ouPath)}/%`;
-    return (this.stmts.usersAfter.all(after, ouPath, like, limit) as Row[]).map(userFromRow);
+    if (!descending) return (this.stmts.usersAfter.all(cursor, ouPath, like, limit) as Row[]).map(userFromRow);
+    const before = cursor === '' ? '\uffff' : cursor;
+    return (this.stmts.usersBefore.all(before, ouPath, like, limit) as Row[]).map(userFromRow);
   }
   public allUsers(): UserRow[] {
     return (this.stmts.usersAll.all() as Row[]).map(userFromRow);
   }
+  public insertUser(u: {
+    primaryEmail: string;
+    orgUnitId: string;
+    isAdmin: boolean;
+    suspended: boolean;
+    archived: boolean;
+  }): UserRow {
+    const id = String(100000000000000000000n + BigInt(this.nextSeq()));
+    const email = key(u.primaryEmail);
+    this.stmts.userInsert.run(
+      email,
+      u.primaryEmail,
+      id,
+      u.orgUnitId,
+      u.isAdmin ? 1 : 0,
+      u.suspended ? 1 : 0,
+      u.archived ? 1 : 0,
+    );
+    return this.userByEmail(email)!;
+  }
   public setUserOu(email: string, orgUnitId: string): void {
-    this.stmts.userSetOu.run(orgUnitId, email.toLowerCase());
+    this.stmts.userSetOu.run(orgUnitId, key(email));
+  }
+  public aliasGet(alias: string): AliasRow | undefined {
+    const r = this.stmts.aliasGet.get(key(alias)) as Row | undefined;
+    return r && aliasFromRow(r);
+  }
+  /** A user's aliases (editable and not), in insertion order. */
+  public aliasesOf(userEmail: string): AliasRow[] {
+    return (this.stmts.aliasesOf.all(key(userEmail)) as Row[]).map(aliasFromRow);
+  }
+  public insertAlias(userEmail: string, alias: string, editable: boolean): void {
+    this.stmts.aliasInsert.run(key(alias), alias.trim(), key(userEmail), editable ? 1 : 0, this.nextSeq());
+  }
+  public deleteAlias(alias: string): void {
+    this.stmts.aliasDelete.run(key(alias));
+  }
+  /** What already uses an address: a user, an alias or a group (addresses are unique across all three). */
+  public addressOwner(address: string): 'user' | 'alias' | 'group' | undefined {
+    if (this.userByEmail(address)) return 'user';
+    if (this.aliasGet(address)) return 'alias';
+    if (this.groupByEmail(address)) return 'group';
+    return undefined;
+  }
+
+  // ---- groups ----
+  public groupById(id: string): GroupRow | undefined {
+    const r = this.stmts.groupById.get(id) as Row | undefined;
+    return r && groupFromRow(r);
+  }
+  public groupByEmail(email: string): GroupRow | undefined {
+    const r = this.stmts.groupByEmail.get(key(email)) as Row | undefined;
+    return r && groupFromRow(r);
+  }
+  /** A group by email or id. */
+  public groupByKey(groupKey: string): GroupRow | undefined {
+    return groupKey.includes('@') ? this.groupByEmail(groupKey) : this.groupById(groupKey);
+  }
+  /** Up to `limit` groups ordered by email, after the lower-case email `after`. */
+  public groupsAfter(after: string, limit: number): GroupRow[] {
+    return (this.stmts.groupsAfter.all(after, limit) as Row[]).map(groupFromRow);
+  }
+  public allGroups(): GroupRow[] {
+    return (this.stmts.groupsAll.all() as Row[]).map(groupFromRow);
+  }
+  public insertGroup(g: { email: string; name: string; description: string }): GroupRow {
+    const id = `01emu${this.nextSeq().toString(36).padStart(10, '0')}`;
+    this.stmts.groupInsert.run(id, key(g.email), g.email.trim(), g.name, g.description);
+    return this.groupById(id)!;
+  }
+  public membersOf(groupId: string): MemberRow[] {
+    return (this.stmts.membersOf.all(groupId) as Row[]).map(memberFromRow);
+  }
+  public member(groupId: string, email: string): MemberRow | undefined {
+    const r = this.stmts.memberGet.get(groupId, key(email)) as Row | undefined;
+    return r && memberFromRow(r);
+  }
+  public memberCount(groupId: string): number {
+    return (this.stmts.memberCount.get(groupId) as Row).n as number;
+  }
+  /** Ids of the groups that list `email` as a direct member. */
+  public groupsWithMember(email: string): string[] {
+    return (this.stmts.groupsWithMember.all(key(email)) as Row[]).map((r) => r.group_id as string);
+  }
+  /** Ids of every group `email` belongs to, directly or through nested groups. */
+  public groupsOfTransitive(email: string): Set<string> {
+    const found = new Set<string>();
+    const queue = [email];
+    while (queue.length > 0) {
+      for (const id of this.groupsWithMember(queue.shift()!)) {
+        if (found.has(id)) continue;
+        found.add(id);
+        const g = this.groupById(id);
+        if (g) queue.push(g.email);
+      }
+    }
+    return found;
+  }
+  public insertMember(m: MemberRow): void {
+    this.stmts.memberInsert.run(m.groupId, key(m.email), m.email.trim(), m.id, m.role, m.type);
   }
 
   // ---- policies ----
@@ -284,65 +526,111 @@ export class Store {
     const r = this.stmts.policyByName.get(name) as Row | undefined;
     return r && policyFromRow(r);
   }
-  public policyFor(settingType: string, orgUnitId: string): PolicyRow | undefined {
-    const r = this.stmts.policyByOu.get(settingType, orgUnitId) as Row | undefined;
+  public policyFor(settingType: string, orgUnitId: string, groupId = ''): PolicyRow | undefined {
+    const r = this.stmts.policyByScope.get(settingType, orgUnitId, groupId) as Row | undefined;
     return r && policyFromRow(r);
   }
   public insertPolicy(p: PolicyRow, now: number): void {
     this.transaction(() => {
-      this.stmts.policyInsert.run(p.name, p.orgUnitId, p.settingType, JSON.stringify(p.value), p.type, p.sortOrder);
-      this.recordGateway(p.settingType, p.orgUnitId, p.value, now);
+      this.stmts.policyInsert.run(
+        p.name,
+        p.orgUnitId,
+        p.groupId,
+        p.settingType,
+        JSON.stringify(p.value),
+        p.type,
+        p.rank,
+      );
+      this.recordGateway(p, p.value, now);
     });
   }
   public setPolicyValue(p: PolicyRow, value: Record<string, unknown>, now: number): void {
     this.transaction(() => {
       this.stmts.policySetValue.run(JSON.stringify(value), p.name);
-      this.recordGateway(p.settingType, p.orgUnitId, value, now);
+      this.recordGateway(p, value, now);
     });
   }
   public deletePolicy(p: PolicyRow, now: number): void {
     this.transaction(() => {
       this.stmts.policyDelete.run(p.name);
-      this.recordGateway(p.settingType, p.orgUnitId, undefined, now);
+      this.recordGateway(p, undefined, now);
     });
   }
-  private recordGateway(type: string, ouId: string, value: Record<string, unknown> | undefined, now: number): void {
-    if (type !== GATEWAY_SETTING) return;
+  private recordGateway(p: PolicyRow, value: Record<string, unknown> | undefined, now: number): void {
+    if (p.settingType !== GATEWAY_SETTING) return;
     const allow = value === undefined ? null : value.allowUsersToUseExternalSmtpServers === true ? 1 : 0;
-    this.stmts.historyAdd.run(ouId, allow, now);
+    this.stmts.eventAdd.run(p.name, p.settingType, p.orgUnitId, p.groupId, allow, p.rank, now);
   }
-  /**
-   * Whether per-user gateways are allowed for a user in OU `ouId`, as seen at time `at` (ms): the explicit
-   * policy of the nearest OU up the tree that was in force at `at`; none → false.
-   */
-  public gatewayAllowedAt(ouId: string, at: number): boolean {
-    let ou = this.ouById(ouId);
-    while (ou) {
-      const r = this.stmts.historyAt.get(ou.id, at) as Row | undefined;
-      if (r && r.allow !== null) return r.allow === 1;
-      ou = ou.parentId ? this.ouById(ou.parentId) : undefined;
+  /** The gateway policies in force at time `at` (ms): each policy's last change at or before `at`. */
+  public gatewayPoliciesAt(at: number): PolicyState[] {
+    const states = new Map<string, PolicyState | null>();
+    for (const r of this.stmts.eventsUntil.all(GATEWAY_SETTING, at) as Row[]) {
+      states.set(
+        r.name as string,
+        r.allow === null
+          ? null
+          : {
+              name: r.name as string,
+              orgUnitId: r.org_unit_id as string,
+              groupId: r.group_id as string,
+              allow: r.allow === 1,
+              rank: r.rank as number,
+            },
+      );
     }
-    return false;
+    // Policies of older data files have no recorded changes: in force since ever.
+    const recorded = new Set((this.stmts.eventNames.all(GATEWAY_SETTING) as Row[]).map((r) => r.name as string));
+    for (const p of this.policies()) {
+      if (p.settingType !== GATEWAY_SETTING || recorded.has(p.name)) continue;
+      const allow = p.value.allowUsersToUseExternalSmtpServers === true;
+      states.set(p.name, { name: p.name, orgUnitId: p.orgUnitId, groupId: p.groupId, allow, rank: p.rank });
+    }
+    return [...states.values()].filter((s): s is PolicyState => s !== null);
+  }
+  /** A new ADMIN policy row; its rank (the fractional part of the sort order) grows with creation order. */
+  public newPolicy(ou: OuRow, groupId: string, settingType: string, value: Record<string, unknown>): PolicyRow {
+    const seq = this.nextSeq();
+    return {
+      name: `policies/a${seq.toString(36).padStart(6, '0')}emu`,
+      orgUnitId: ou.id,
+      groupId,
+      settingType,
+      value,
+      type: 'ADMIN',
+      rank: (seq % 99_999) / 100_000 + 0.000_001,
+    };
   }
 
   // ---- send-as ----
   public sendAsList(userEmail: string): StoredSendAs[] {
-    return (this.stmts.sendAsList.all(userEmail.toLowerCase()) as Row[]).map(
+    return (this.stmts.sendAsList.all(key(userEmail)) as Row[]).map(
       (r) => JSON.parse(r.data as string) as StoredSendAs,
     );
   }
   public sendAsGet(userEmail: string, sendAsEmail: string): StoredSendAs | undefined {
-    const r = this.stmts.sendAsGet.get(userEmail.toLowerCase(), sendAsEmail.trim().toLowerCase()) as Row | undefined;
+    const r = this.stmts.sendAsGet.get(key(userEmail), key(sendAsEmail)) as Row | undefined;
     return r && (JSON.parse(r.data as string) as StoredSendAs);
   }
+  /** Every send-as with its owner's lower-case email, in creation order. */
+  public allSendAs(): { userEmail: string; sendAs: StoredSendAs }[] {
+    return (this.stmts.sendAsAll.all() as Row[]).map((r) => ({
+      userEmail: r.user_email as string,
+      sendAs: JSON.parse(r.data as string) as StoredSendAs,
+    }));
+  }
   public sendAsInsert(userEmail: string, s: StoredSendAs): void {
-    this.stmts.sendAsInsert.run(userEmail.toLowerCase(), s.sendAsEmail.toLowerCase(), JSON.stringify(s));
+    this.stmts.sendAsInsert.run(key(userEmail), key(s.sendAsEmail), JSON.stringify(s));
   }
   public sendAsUpdate(userEmail: string, s: StoredSendAs): void {
-    this.stmts.sendAsUpdate.run(JSON.stringify(s), userEmail.toLowerCase(), s.sendAsEmail.toLowerCase());
+    this.stmts.sendAsUpdate.run(JSON.stringify(s), key(userEmail), key(s.sendAsEmail));
   }
   public sendAsDelete(userEmail: string, sendAsEmail: string): void {
-    this.stmts.sendAsDelete.run(userEmail.toLowerCase(), sendAsEmail.toLowerCase());
+    this.stmts.sendAsDelete.run(key(userEmail), key(sendAsEmail));
+  }
+  public clearDefault(userEmail: string): void {
+    for (const s of this.sendAsList(userEmail)) {
+      if (s.isDefault) this.sendAsUpdate(userEmail, { ...s, isDefault: false });
+    }
   }
 
   // ---- outbox ----
@@ -371,147 +659,5 @@ export class Store {
   }
   public expireTokens(): void {
     this.stmts.tokenExpireAll.run();
-  }
-
-  // ---- whole tenant ----
-  /** Replaces the tenant (service accounts and issued tokens survive, as they would at Google). */
-  public replaceTenant(seed: ParsedSeedTenant): void {
-    this.transaction(() => {
-      for (const t of ['org_units', 'users', 'policies', 'policy_history', 'send_as', 'outbox']) {
-        this.db.exec(`DELETE FROM ${t}`);
-      }
-      this.setMeta('customerId', seed.customerId);
-      this.setMeta('domains', JSON.stringify(seed.domains.map((d) => d.toLowerCase())));
-      this.setMeta('organizationName', seed.organizationName ?? seed.domains[0] ?? 'Organization');
-      this.insertOu({
-        id: this.newOuId(),
-        parentId: null,
-        name: this.organizationName(),
-        path: '/',
-        description: null,
-      });
-      const paths = [...seed.orgUnits.map((o) => o.path), ...seed.users.map((u) => u.orgUnitPath)];
-      paths.push(...seed.policies.map((p) => p.orgUnitPath));
-      const described = new Map(seed.orgUnits.map((o) => [o.path.toLowerCase(), o.description]));
-      for (const path of [...new Set(paths)].sort()) this.ensureOuPath(path, described);
-      for (const u of seed.users) {
-        const ou = this.ouByPath(u.orgUnitPath);
-        const email = u.primaryEmail.toLowerCase();
-        this.stmts.userInsert.run(
-          email,
-          u.primaryEmail,
-          String(100000000000000000000n + BigInt(this.nextSeq())),
-          ou!.id,
-          u.isAdmin ? 1 : 0,
-        );
-        this.sendAsInsert(email, {
-          sendAsEmail: u.primaryEmail,
-          displayName: '',
-          replyToAddress: '',
-          signature: '',
-          isPrimary: true,
-          isDefault: true,
-        });
-      }
-      for (const p of seed.policies) {
-        const ou = this.ouByPath(p.orgUnitPath)!;
-        const value = { allowUsersToUseExternalSmtpServers: p.allowUsersToUseExternalSmtpServers };
-        this.insertPolicy(this.newPolicy(ou, GATEWAY_SETTING, value), 0);
-      }
-      for (const s of seed.sendAs) {
-        const { userEmail, ...fields } = s;
-        const user = this.userByEmail(userEmail);
-        if (!user)
-          throw new Error(
-            `Emulator seed is invalid: sendAs ${s.sendAsEmail} names user ${userEmail}, who is not in users`,
-          );
-        const existing = this.sendAsGet(userEmail, s.sendAsEmail);
-        if (fields.isDefault) this.clearDefault(userEmail);
-        if (existing) {
-          this.sendAsUpdate(userEmail, { ...existing, ...fields, isPrimary: existing.isPrimary });
-        } else {
-          const smtp = fields.smtpMsa
-            ? { host: fields.smtpMsa.host, port: fields.smtpMsa.port, securityMode: fields.smtpMsa.securityMode }
-            : undefined;
-          this.sendAsInsert(userEmail, {
-            ...fields,
-            smtpMsa: smtp,
-            isPrimary: false,
-            isDefault: fields.isDefault === true,
-            treatAsAlias: fields.treatAsAlias ?? false,
-            verificationStatus: fields.verificationStatus ?? 'accepted',
-          });
-        }
-      }
-    });
-  }
-
-  /** Builds a new ADMIN policy row for `ou`; sortOrder grows with depth so deeper OUs win. */
-  public newPolicy(ou: OuRow, settingType: string, value: Record<string, unknown>): PolicyRow {
-    const seq = this.nextSeq();
-    const depth = ou.path === '/' ? 0 : ou.path.split('/').length - 1;
-    return {
-      name: `policies/a${seq.toString(36).padStart(6, '0')}emu`,
-      orgUnitId: ou.id,
-      settingType,
-      value,
-      type: 'ADMIN',
-      sortOrder: 1000 + depth + seq / 1_000_000,
-    };
-  }
-
-  public clearDefault(userEmail: string): void {
-    for (const s of this.sendAsList(userEmail)) {
-      if (s.isDefault) this.sendAsUpdate(userEmail, { ...s, isDefault: false });
-    }
-  }
-
-  private ensureOuPath(path: string, described: Map<string, string | undefined>): void {
-    if (path === '/' || this.ouByPath(path)) return;
-    const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
-    this.ensureOuPath(parentPath, described);
-    const parent = this.ouByPath(parentPath)!;
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    this.insertOu({
-      id: this.newOuId(),
-      parentId: parent.id,
-      name,
-      path,
-      description: described.get(path.toLowerCase()) ?? null,
-    });
-  }
-
-  /** The whole tenant as a seed. */
-  public snapshot(): ParsedSeedTenant {
-    const ous = this.ouAll().filter((o) => o.path !== '/');
-    const byId = new Map(this.ouAll().map((o) => [o.id, o]));
-    const sendAs: ParsedSeedTenant['sendAs'] = [];
-    for (const r of this.stmts.sendAsAll.all() as Row[]) {
-      const s = JSON.parse(r.data as string) as StoredSendAs;
-      if (s.isPrimary && !s.displayName && !s.signature && !s.replyToAddress && s.isDefault) continue;
-      const user = this.userByEmail(r.user_email as string);
-      sendAs.push({
-        ...s,
-        userEmail: user?.primaryEmail ?? (r.user_email as string),
-      } as ParsedSeedTenant['sendAs'][number]);
-    }
-    return {
-      customerId: this.customerId(),
-      organizationName: this.organizationName(),
-      domains: this.domains(),
-      orgUnits: ous.map((o) => (o.description ? { path: o.path, description: o.description } : { path: o.path })),
-      users: this.allUsers().map((u) => ({
-        primaryEmail: u.primaryEmail,
-        orgUnitPath: u.orgUnitPath,
-        ...(u.isAdmin ? { isAdmin: true } : {}),
-      })),
-      policies: this.policies()
-        .filter((p) => p.settingType === GATEWAY_SETTING)
-        .map((p) => ({
-          orgUnitPath: byId.get(p.orgUnitId)?.path ?? '/',
-          allowUsersToUseExternalSmtpServers: p.value.allowUsersToUseExternalSmtpServers === true,
-        })),
-      sendAs,
-    };
   }
 }
