@@ -11,13 +11,18 @@
  *
  * Environment: BENCH_LARGE=1 (10,000 creates), BENCH_LATENCY_MS=50, BENCH_SCENARIOS=a,b,c, BENCH_NO_DOCS=1.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { createWorkspaceAdmin, DEFAULT_RATE_LIMITS, type RateLimitOptions, type WorkspaceAdmin } from '../lib/admin';
 import type { ServiceAccountKey } from '../lib/emulator';
 import { applyPlan } from '../lib/engine/apply';
 import { diff } from '../lib/engine/diff';
 import { fingerprintCredentials } from '../lib/engine/credentials';
-import type { ApplyLedger } from '../lib/engine/ledger';
-import { EMPTY_LEDGER, type Ledger } from '../lib/engine/ledger-types';
+import { FileStateBackend } from '../lib/state/file-state-backend';
+import { emptyStackState } from '../lib/state/stack-state';
+import { StateStore } from '../lib/state/state-store';
 import { observe } from '../lib/engine/observe';
 import type { Plan } from '../lib/engine/plan';
 import { fingerprintKeyFrom } from '../lib/model/secret-ref';
@@ -107,14 +112,10 @@ interface ApplyRun {
   baseline?: { wallMs: number; creates: number; apiCalls: number; retries: number; peakRssMiB: number };
 }
 
-/** The ledger kept in memory: these identities have no SMTP, so nothing is ever recorded. */
-class MemoryLedger implements ApplyLedger {
-  public load(): Ledger {
-    return EMPTY_LEDGER;
-  }
-  public async recordCredentials(): Promise<void> {}
-  public async removeIdentity(): Promise<void> {}
-  public async markPolicyWritesRefused(): Promise<void> {}
+/** A fresh stack state on disk, as `mailpolicy apply` records into: every finished create is written to it. */
+async function freshState(): Promise<StateStore> {
+  const folder = mkdtempSync(join(tmpdir(), 'bench-state-'));
+  return StateStore.load(new FileStateBackend({ folder }), 'bench');
 }
 
 function client(
@@ -151,7 +152,7 @@ async function planCreates(emulator: EmulatorProcess, key: ServiceAccountKey): P
     const reader = client(emulator, key, 'read', CONCURRENCY, UNLIMITED);
     const observed = await observe(reader, manifest, { concurrency: CONCURRENCY });
     const credentials = fingerprintCredentials(manifest, fingerprintKeyFrom('bench'), {}, process.cwd());
-    return diff({ manifest, observed, ledger: EMPTY_LEDGER, credentials, target: reader.target });
+    return diff({ manifest, observed, state: emptyStackState('bench'), credentials, target: reader.target });
   });
   const creates = value.changes.filter((c) => c.kind === 'sendAs' && c.action === 'create').length;
   if (creates !== CREATES || value.changes.length !== CREATES) {
@@ -172,10 +173,11 @@ async function runScenario(emulator: EmulatorProcess, key: ServiceAccountKey, sc
   const before = await emulator.callCounts();
   const admin = client(emulator, key, 'write', CONCURRENCY, scenario.rateLimit);
   const sampler = new RssSampler().start();
+  const state = await freshState();
   const run = await measure(() =>
     applyPlan(plan, {
       admin,
-      ledger: new MemoryLedger(),
+      state,
       fingerprintKey: fingerprintKeyFrom('bench'),
       concurrency: CONCURRENCY,
     }),

@@ -9,7 +9,7 @@ import { createWorkspaceAdmin, type RateLimitOptions, type WorkspaceAdmin } from
 import type { ServiceAccountKey } from '../lib/emulator';
 import { diff } from '../lib/engine/diff';
 import { fingerprintCredentials } from '../lib/engine/credentials';
-import { EMPTY_LEDGER } from '../lib/engine/ledger-types';
+import { emptyStackState } from '../lib/state/stack-state';
 import { observe } from '../lib/engine/observe';
 import { renderJson, renderMarkdown, renderText } from '../lib/engine/render';
 import { runRulePack } from '../lib/model/rules';
@@ -119,7 +119,7 @@ async function runSize(emulator: EmulatorProcess, key: ServiceAccountKey, users:
       return diff({
         manifest,
         observed: observed.value,
-        ledger: EMPTY_LEDGER,
+        state: emptyStackState('bench'),
         credentials,
         target: a.target,
         findings,

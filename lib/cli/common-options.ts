@@ -34,6 +34,21 @@ export const TARGET_OPTIONS: OptionTable = {
   },
 };
 
+/** Where the stacks' state lives. */
+export const STATE_OPTIONS: OptionTable = {
+  state: {
+    type: 'string',
+    value: 'URL',
+    help: "the stacks' state: file:PATH or gs://BUCKET/PREFIX ($MAILPOLICY_STATE; default file:.mailpolicy/state)",
+  },
+};
+
+/** `--state URL`, when given. */
+export function stateOption(args: ParsedArgs): { url?: string } {
+  const url = stringOption(args, 'state');
+  return url === undefined ? {} : { url };
+}
+
 /** Options choosing the stacks to work on. */
 export const STACK_OPTIONS: OptionTable = {
   manifest: { type: 'string', multiple: true, value: 'FILE', help: 'a synthesised mail-policy.json (repeatable)' },

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import { MailPolicyError } from '../model/errors';
 import { runApply } from './commands/apply';
+import { runDestroy } from './commands/destroy';
+import { runForceUnlock } from './commands/force-unlock';
 import { runEmulator } from './commands/emulator';
 import { runImport } from './commands/import';
 import { runPlan } from './commands/plan';
@@ -19,12 +21,14 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)',
   },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
+  destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
+  'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },
   import: { run: runImport, summary: 'write construct code for an existing tenant' },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },
 };
 
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
   return [
     'Usage: mailpolicy <command> [options]',
     '',

@@ -1,8 +1,6 @@
 import type { WorkspaceAdmin, TargetInfo } from '../admin/workspace-admin';
 import { diff } from '../engine/diff';
 import { fingerprintCredentials, type DesiredCredentials } from '../engine/credentials';
-import { LedgerStore } from '../engine/ledger';
-import type { Ledger } from '../engine/ledger-types';
 import { observe } from '../engine/observe';
 import type { ObservedState } from '../engine/observed-state';
 import type { Plan } from '../engine/plan';
@@ -11,19 +9,20 @@ import type { Manifest } from '../model/manifest';
 import { isBlockingFinding } from '../model/findings';
 import { runRulePack } from '../model/rules';
 import { loadFingerprintKey, type FingerprintKey } from '../model/secret-ref';
+import type { PlanningState } from './stack-state';
 import type { WorkspaceDir } from './workspace-dir';
 
 /**
- * One stack's plan, the way `plan`, `apply` and `drift` all compute it: the rule pack, a read of the live
- * tenant in the manifest's scope, the ledger, the credentials' fingerprints, then the pure diff.
+ * One stack's plan, the way `plan`, `apply`, `destroy` and `drift` all compute it: the rule pack, a read of the
+ * live tenant in the manifest's scope (and of what the state holds that the code no longer declares), the
+ * credentials' fingerprints, then the pure diff.
  */
 export interface StackPlan {
   readonly manifest: Manifest;
   readonly observed: ObservedState;
   readonly observedDigest: string;
-  readonly ledger: Ledger;
-  /** The ledger file, loaded once here and reused by apply. */
-  readonly ledgerStore: LedgerStore;
+  /** The stack's state as read (and, for apply and destroy, the store bound to the held lock). */
+  readonly state: PlanningState;
   readonly plan: Plan;
   readonly fingerprintKey: FingerprintKey;
   /** The desired credential fingerprints the plan compared (saved with the plan). */
@@ -31,7 +30,7 @@ export interface StackPlan {
 }
 
 export interface PlanningOptions {
-  /** `api` or `manual`. @default - `manual` once the target refused a policy write (ledger), else `api` */
+  /** `api` or `manual`. @default - `manual` once the target refused a policy write (state), else `api` */
   readonly gatewayWrites?: 'api' | 'manual';
   /** Observe concurrency. @default - the observe default */
   readonly concurrency?: number;
@@ -49,26 +48,28 @@ export async function planStack(
   target: TargetInfo,
   workspace: WorkspaceDir,
   env: NodeJS.ProcessEnv,
+  state: PlanningState,
   options: PlanningOptions = {},
 ): Promise<StackPlan> {
-  const ledgerStore = new LedgerStore(workspace.ledgerFile);
-  const ledger = ledgerStore.load();
   const fingerprintKey = loadFingerprintKey(env, workspace.fingerprintKeyFile);
   const credentials = options.credentials ?? fingerprintCredentials(manifest, fingerprintKey, env, workspace.appDir);
-  const policyWrites = options.gatewayWrites ?? (ledger.policyWritesRefused ? 'manual' : 'api');
-  const observed = await observe(admin, manifest, { policyWrites, concurrency: options.concurrency });
+  const policyWrites = options.gatewayWrites ?? (state.state.facts.policyWritesRefused ? 'manual' : 'api');
+  const observed = await observe(admin, manifest, {
+    policyWrites,
+    concurrency: options.concurrency,
+    state: state.state,
+  });
   const findings = runRulePack(manifest);
-  const plan = diff({ manifest, observed, ledger, credentials, target, findings });
-  return {
+  const plan = diff({
     manifest,
     observed,
-    observedDigest: digestObserved(observed),
-    ledger,
-    ledgerStore,
-    plan,
-    fingerprintKey,
+    state: state.state,
+    stateMissing: state.missing,
     credentials,
-  };
+    target,
+    findings,
+  });
+  return { manifest, observed, observedDigest: digestObserved(observed), state, plan, fingerprintKey, credentials };
 }
 
 /** Whether a plan has anything to do. */

@@ -1,8 +1,6 @@
-import { normaliseEmail } from '../model/email';
 import type { Manifest } from '../model/manifest';
-import { orgUnitKey } from '../model/org-unit-path';
 import type { Change } from './change';
-import { ledgerKey } from './ledger-types';
+import { stateObjectId } from '../state/object-ids';
 
 /**
  * Stable ids of the objects a manifest declares, shared by the diff (change ids), the drift report and the
@@ -10,24 +8,24 @@ import { ledgerKey } from './ledger-types';
  * case-insensitively.
  */
 
-/** `orgUnit:/sales/partners` */
+/** `orgUnit:/sales/partners` (the state key of the OU: a change and its object share one id) */
 export function orgUnitChangeId(path: string): string {
-  return `orgUnit:${orgUnitKey(path)}`;
+  return stateObjectId({ kind: 'orgUnit', path });
 }
 
 /** `gatewayPolicy:/sales/partners` */
 export function gatewayPolicyChangeId(orgUnitPath: string): string {
-  return `gatewayPolicy:${orgUnitKey(orgUnitPath)}`;
+  return stateObjectId({ kind: 'gatewayPolicy', orgUnitPath });
 }
 
 /** `userPlacement:user@example.com` */
 export function placementChangeId(email: string): string {
-  return `userPlacement:${normaliseEmail(email)}`;
+  return stateObjectId({ kind: 'userPlacement', email });
 }
 
 /** `sendAs:user@example.com/alias@partner.com` */
 export function sendAsChangeId(userEmail: string, sendAsEmail: string): string {
-  return `sendAs:${ledgerKey(userEmail, sendAsEmail)}`;
+  return stateObjectId({ kind: 'sendAs', userEmail, sendAsEmail });
 }
 
 /** Change id of the "make this the default From address" step that follows an identity's create. */

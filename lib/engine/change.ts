@@ -20,8 +20,11 @@ import { GatewayPolicySchema, OrgUnitSchema, SendAsSchema, UserSchema } from '..
 export const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs']);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 
-/** Every action any kind has: `manual` is a step a person makes in the Admin console. */
-export const ChangeActionSchema = z.enum(['create', 'update', 'delete', 'replace', 'manual']);
+/**
+ * Every action any kind has: `manual` is a step a person makes in the Admin console; `forget` leaves the object in
+ * the tenant and only drops it from the stack's state (removed from code under `RemovalPolicy.RETAIN`).
+ */
+export const ChangeActionSchema = z.enum(['create', 'update', 'delete', 'replace', 'manual', 'forget']);
 export type ChangeAction = z.infer<typeof ChangeActionSchema>;
 
 /** Marks that reviewers must see first. */
@@ -39,9 +42,10 @@ export type SecurityFlag = z.infer<typeof SecurityFlagSchema>;
  * - `move`: an OU renamed or moved in code (`movedFrom`);
  * - `rotation`: SMTP credentials sent again because their fingerprint differs from the one recorded;
  * - `default-switch`: making a just-created identity the default From address;
- * - `scope`: a live identity the code does not declare, inside an exclusive scope.
+ * - `scope`: a live object the code does not declare, inside an exclusive scope;
+ * - `removed`: an object the stack manages (its state says so) that the code no longer declares.
  */
-export const ChangeCauseSchema = z.enum(['code', 'tenant', 'move', 'rotation', 'default-switch', 'scope']);
+export const ChangeCauseSchema = z.enum(['code', 'tenant', 'move', 'rotation', 'default-switch', 'scope', 'removed']);
 export type ChangeCause = z.infer<typeof ChangeCauseSchema>;
 
 /** Causes that are drift: differences made outside the code. */
@@ -112,10 +116,15 @@ const OrgUnitDeleteSchema = z
   })
   .strict();
 
+/** A `forget` of any kind: nothing is sent to Google; the object leaves the stack's state. */
+const forgetMember = <K extends ChangeKind, T extends z.ZodType>(kind: K, target: T) =>
+  z.object({ ...common, kind: z.literal(kind), action: z.literal('forget'), target }).strict();
+
 export const OrgUnitChangeSchema = z.discriminatedUnion('action', [
   OrgUnitCreateSchema,
   OrgUnitUpdateSchema,
   OrgUnitDeleteSchema,
+  forgetMember('orgUnit', z.object({ path: z.string() }).strict()),
 ]);
 export type OrgUnitChange = z.infer<typeof OrgUnitChangeSchema>;
 
@@ -177,6 +186,7 @@ export const GatewayPolicyChangeSchema = z.discriminatedUnion('action', [
   GatewayUpdateSchema,
   GatewayDeleteSchema,
   GatewayManualSchema,
+  forgetMember('gatewayPolicy', PolicyTargetSchema),
 ]);
 export type GatewayPolicyChange = z.infer<typeof GatewayPolicyChangeSchema>;
 
@@ -193,7 +203,10 @@ const PlacementUpdateSchema = z
   })
   .strict();
 
-export const UserPlacementChangeSchema = z.discriminatedUnion('action', [PlacementUpdateSchema]);
+export const UserPlacementChangeSchema = z.discriminatedUnion('action', [
+  PlacementUpdateSchema,
+  forgetMember('userPlacement', z.object({ email: z.string() }).strict()),
+]);
 export type UserPlacementChange = z.infer<typeof UserPlacementChangeSchema>;
 
 // ── Send-as identities ───────────────────────────────────────────────────────────────────────────────────
@@ -248,6 +261,7 @@ export const SendAsChangeSchema = z.discriminatedUnion('action', [
   sendAsMember('update'),
   sendAsMember('replace'),
   SendAsDeleteSchema,
+  forgetMember('sendAs', SendAsTargetSchema),
 ]);
 export type SendAsChange = z.infer<typeof SendAsChangeSchema>;
 

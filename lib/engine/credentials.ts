@@ -1,6 +1,18 @@
 import type { Manifest, SecretRef } from '../model/manifest';
 import { fingerprintSecret, resolveSecret, type FingerprintKey } from '../model/secret-ref';
-import { ledgerKey } from './ledger-types';
+
+/** The key of an identity in credential maps: `<user email>/<send-as email>`, both lower-cased. */
+export function identityKey(userEmail: string, sendAsEmail: string): string {
+  return `${userEmail.trim().toLowerCase()}/${sendAsEmail.trim().toLowerCase()}`;
+}
+
+/**
+ * The recorded `endpoint` of an SMTP server: `host:port/securityMode`, host lower-cased; credentials recorded
+ * for one endpoint say nothing about another.
+ */
+export function credentialEndpoint(host: string, port: number, securityMode: string): string {
+  return `${host.trim().toLowerCase()}:${port}/${securityMode}`;
+}
 
 /**
  * The desired SMTP credentials of each identity, as keyed fingerprints (never values). Computed outside the
@@ -15,7 +27,7 @@ export interface DesiredCredential {
   readonly unresolved?: readonly string[];
 }
 
-/** Keyed by `ledgerKey(userEmail, sendAsEmail)`. */
+/** Keyed by `identityKey(userEmail, sendAsEmail)`. */
 export type DesiredCredentials = Readonly<Record<string, DesiredCredential>>;
 
 function fingerprintOf(
@@ -53,7 +65,7 @@ export function fingerprintCredentials(
       typeof smtp.username === 'string'
         ? fingerprintSecret(smtp.username, key)
         : fingerprintOf(smtp.username, key, env, cwd, unresolved);
-    out[ledgerKey(identity.userEmail, identity.sendAsEmail)] = {
+    out[identityKey(identity.userEmail, identity.sendAsEmail)] = {
       ...(passwordFingerprint ? { passwordFingerprint } : {}),
       ...(usernameFingerprint ? { usernameFingerprint } : {}),
       ...(unresolved.length > 0 ? { unresolved } : {}),

@@ -34,6 +34,7 @@ export function diffGatewayAuthority(ctx: DiffContext): void {
     .sort((a, b) => compareStrings(orgUnitKey(a.livePath), orgUnitKey(b.livePath)));
   for (const { ouId, policy, livePath } of undeclared) {
     const path = ctx.projectPath(livePath);
+    if (ctx.changes.has(gatewayPolicyChangeId(path))) continue; // removed from code: planned already
     const scope = scopes.find((s) => isWithinOrgUnit(path, s));
     if (policy.allowUsersToUseExternalSmtpServers) {
       ctx.findings.push({

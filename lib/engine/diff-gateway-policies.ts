@@ -75,7 +75,7 @@ export function diffGatewayPolicies(ctx: DiffContext): void {
       ...(explicit ? { policyName: explicit.name } : {}),
     };
     // The stack put this setting in place before: the tenant changed it (or removed it) outside the code.
-    const cause = ctx.causeFor(id);
+    const cause = ctx.causeFor(id, spec);
     const reason =
       desired === 'inherit'
         ? 'the OU inherits the setting of its parent again'

@@ -75,7 +75,7 @@ export function diffOrgUnits(ctx: DiffContext): void {
           attributes,
           dependsOn,
           security: [],
-          cause: ctx.causeFor(id),
+          cause: ctx.causeFor(id, spec),
           target: { path: spec.path, orgUnitId: current.orgUnitId, livePath: current.orgUnitPath },
           desired: spec,
           write: { fields: ['description'] },
@@ -126,7 +126,7 @@ export function diffOrgUnits(ctx: DiffContext): void {
       attributes.push({ name: 'description', after: spec.description });
       fields.push('description');
     }
-    const cause = ctx.causeFor(id);
+    const cause = ctx.causeFor(id, spec);
     ctx.addChange({
       id,
       kind: 'orgUnit',

@@ -63,7 +63,7 @@ export function diffPlacements(ctx: DiffContext): void {
       attributes: [{ name: 'orgUnitPath', before: user.value.orgUnitPath, after: desiredPath }],
       dependsOn: ouChange ? [ouChange] : [],
       security: [],
-      cause: ctx.causeFor(placementChangeId(key)),
+      cause: ctx.causeFor(placementChangeId(key), spec),
       target: { email: key, liveOrgUnitPath: user.value.orgUnitPath },
       desired: spec,
       write: { orgUnitPath: desiredPath },

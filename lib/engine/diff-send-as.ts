@@ -19,7 +19,7 @@ import {
   sendAsChangeId,
 } from './change-ids';
 import { reportMissingUser } from './diff-placements';
-import { ledgerKey } from './ledger-types';
+import { identityKey } from './credentials';
 import { scopeMembersKey } from './observe';
 import { compareStrings, type DiffContext } from './private/diff-context';
 
@@ -73,7 +73,7 @@ export function diffSendAs(ctx: DiffContext): void {
   const seen = new Set<string>();
   for (const spec of ctx.input.manifest.sendAs) {
     if (typeof spec?.userEmail !== 'string' || typeof spec.sendAsEmail !== 'string') continue;
-    const key = ledgerKey(spec.userEmail, spec.sendAsEmail);
+    const key = identityKey(spec.userEmail, spec.sendAsEmail);
     if (seen.has(key)) continue;
     seen.add(key);
     const user = normaliseEmail(spec.userEmail);
@@ -115,6 +115,7 @@ export function diffSendAs(ctx: DiffContext): void {
     const scope = scoped.get(user);
     for (const [key, identity] of [...live.entries()].sort((a, b) => compareStrings(a[0], b[0]))) {
       if (declared.has(key) || identity.isPrimary || key === user) continue;
+      if (ctx.changes.has(sendAsChangeId(user, key))) continue; // removed from code: planned already
       const subject = `${user} → ${identity.sendAsEmail}`;
       if (!scope) {
         ctx.unmanaged.push({ kind: 'sendAs', subject });
@@ -211,7 +212,7 @@ function creation(spec: SendAsSpec): { attributes: AttributeChange[]; fields: Se
 }
 
 function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | undefined, deps: string[]): void {
-  const key = ledgerKey(spec.userEmail, spec.sendAsEmail);
+  const key = identityKey(spec.userEmail, spec.sendAsEmail);
   const id = sendAsChangeId(spec.userEmail, spec.sendAsEmail);
   const subject = subjectOf(spec);
   const smtp = spec.smtp;
@@ -219,7 +220,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
   if (!live) {
     const { attributes, fields } = creation(spec);
     if (smtp) noteUnresolved(ctx, spec);
-    const cause = ctx.causeFor(id);
+    const cause = ctx.causeFor(id, spec);
     ctx.addChange({
       id,
       kind: 'sendAs',
@@ -253,7 +254,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
       attributes,
       dependsOn: deps,
       security: ['destructive'],
-      cause: ctx.causeFor(id),
+      cause: ctx.causeFor(id, spec),
       reason: 'the SMTP endpoint was removed in code; Gmail cannot remove it from an existing identity',
       target: targetOf(spec, live),
       desired: spec,
@@ -300,7 +301,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     attributes,
     dependsOn: deps,
     security: fields.includes('smtpMsa') ? withoutTls : [],
-    cause: onlyRotation ? 'rotation' : ctx.causeFor(id),
+    cause: onlyRotation ? 'rotation' : ctx.causeFor(id, spec),
     ...(reason ? { reason } : {}),
     target: targetOf(spec, live),
     desired: spec,
@@ -318,7 +319,8 @@ function credentialChanges(
   key: string,
 ): { attributes: AttributeChange[]; reason?: string } {
   const subject = subjectOf(spec);
-  const entry = ctx.input.ledger?.identities?.[key];
+  const managed = ctx.managed.get(sendAsChangeId(spec.userEmail, spec.sendAsEmail));
+  const entry = managed?.kind === 'sendAs' ? managed.credentials : undefined;
   if (!entry) {
     noteUnresolved(ctx, spec);
     return { attributes: [...SENSITIVE], reason: CREDENTIALS_UNRECORDED };
@@ -348,7 +350,7 @@ function credentialChanges(
 }
 
 function noteUnresolved(ctx: DiffContext, spec: SendAsSpec): void {
-  const desired = ctx.input.credentials?.[ledgerKey(spec.userEmail, spec.sendAsEmail)];
+  const desired = ctx.input.credentials?.[identityKey(spec.userEmail, spec.sendAsEmail)];
   if (desired?.unresolved && desired.unresolved.length > 0)
     ctx.notes.push({
       subject: subjectOf(spec),

@@ -7,6 +7,7 @@ import { diffGatewayAuthority } from './diff-gateway-authority';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
+import { diffRemovals } from './diff-removals';
 import { diffSendAs, plannedOrgUnitOf } from './diff-send-as';
 import { type Change } from './change';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanSummary } from './plan';
@@ -28,9 +29,10 @@ export function diff(input: DiffInput): Plan {
   const ctx = new DiffContext(input);
   diffOrgUnits(ctx);
   diffGatewayPolicies(ctx);
-  diffGatewayAuthority(ctx);
   diffPlacements(ctx);
+  diffRemovals(ctx);
   diffSendAs(ctx);
+  diffGatewayAuthority(ctx);
   checkLiveGateways(ctx);
   reportPermissionErrors(ctx);
 
@@ -46,6 +48,7 @@ export function diff(input: DiffInput): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     stack: typeof input.manifest.stack === 'string' ? input.manifest.stack : '',
+    ...(input.stateMissing ? { stateMissing: true as const } : {}),
     target: { kind: input.target.kind, description: input.target.description },
     changes,
     findings,
@@ -70,6 +73,7 @@ export function summarise(
     delete: count('delete'),
     replace: count('replace'),
     manual: count('manual'),
+    forget: count('forget'),
     unchanged,
     indeterminate,
     blockingFindings: findings.filter(isBlockingFinding).length,
@@ -95,7 +99,7 @@ function checkLiveGateways(ctx: DiffContext): void {
     if (path !== undefined) explicit.set(orgUnitKey(ctx.projectPath(path)), policy.allowUsersToUseExternalSmtpServers);
   }
   for (const change of ctx.changes.values()) {
-    if (change.kind !== 'gatewayPolicy') continue;
+    if (change.kind !== 'gatewayPolicy' || change.action === 'forget') continue;
     const after = change.action === 'delete' ? 'inherit' : change.write.allow;
     const key = orgUnitKey(change.target.orgUnitPath);
     if (after === 'inherit') explicit.delete(key);

@@ -5,6 +5,8 @@ import { normaliseEmail } from '../model/email';
 import { MailPolicyError } from '../model/errors';
 import { orgUnitKey } from '../model/org-unit-path';
 import { mapLimited, Semaphore } from '../util/concurrency';
+import type { ManagedObject, StackState } from '../state/stack-state';
+import { declaredObjects } from './managed-objects';
 import type { Observed, ObservedState } from './observed-state';
 
 /** Options of `observe`. */
@@ -29,6 +31,12 @@ export interface ObserveOptions {
    * @default 'auto'
    */
   readonly userReads?: 'auto' | 'get' | 'list';
+  /**
+   * The stack's state: what it manages that the code no longer declares is read too (the send-as lists of the
+   * users owning removed identities, the members of removed OUs), so the plan can remove it safely.
+   * @default - no state: nothing beyond the manifest is read
+   */
+  readonly state?: StackState;
 }
 
 /** From this many referenced users on, `observe` lists the customer's users instead of getting each one. */
@@ -57,13 +65,27 @@ async function read<T>(fn: () => Promise<T>): Promise<Observed<T>> {
   }
 }
 
-/** Users the manifest references by address: placed users, identity owners and user scopes (lower-cased, sorted). */
-export function referencedUsers(manifest: Manifest): string[] {
+/**
+ * Users the manifest references by address: placed users, identity owners and user scopes, plus the owners of
+ * identities the state holds but the code no longer declares (lower-cased, sorted).
+ */
+export function referencedUsers(manifest: Manifest, state?: StackState): string[] {
   const users = new Set<string>();
   for (const user of manifest.users) users.add(normaliseEmail(user.email));
   for (const identity of manifest.sendAs) users.add(normaliseEmail(identity.userEmail));
   for (const scope of manifest.ownership) if (scope.kind === 'user') users.add(normaliseEmail(scope.email));
+  for (const object of removedObjects(manifest, state))
+    if (object.kind === 'sendAs') users.add(normaliseEmail(object.userEmail));
   return [...users].sort();
+}
+
+/** The state's objects the code no longer declares. */
+function removedObjects(manifest: Manifest, state: StackState | undefined): ManagedObject[] {
+  if (!state) return [];
+  const declared = declaredObjects(manifest);
+  return Object.entries(state.objects)
+    .filter(([id]) => !declared.has(id))
+    .map(([, object]) => object);
 }
 
 /**
@@ -91,8 +113,18 @@ export async function observe(
     return pending;
   };
 
-  const users = referencedUsers(manifest);
+  const users = referencedUsers(manifest, options.state);
   const scopes = [...new Set(manifest.ownership.flatMap((s) => (s.kind === 'orgUnit' ? [s.orgUnitPath] : [])))].sort();
+  // Removed OUs the stack would delete: their users decide whether Google accepts the delete.
+  const removedOrgUnits = [
+    ...new Set(
+      removedObjects(manifest, options.state).flatMap((o) =>
+        o.kind === 'orgUnit' && o.removalPolicy === 'destroy' ? [o.path] : [],
+      ),
+    ),
+  ]
+    .filter((path) => !scopes.some((s) => orgUnitKey(s) === orgUnitKey(path)))
+    .sort();
 
   let orgUnits: ObservedState['orgUnits'] = { status: 'indeterminate', error: 'not read' };
   let gatewayPolicies: ObservedState['gatewayPolicies'] = { status: 'indeterminate', error: 'not read' };
@@ -142,6 +174,9 @@ export async function observe(
       const keys = [...new Set(members.value.map((m) => normaliseEmail(m.primaryEmail)))].sort();
       // Each read goes through the shared semaphore; the map only bounds the pending promises.
       await mapLimited(keys, limit, (key) => readSendAs(key));
+    }),
+    ...removedOrgUnits.map((path): Task => async () => {
+      scopeMembers[scopeMembersKey(path)] = await call(() => admin.listUsers(path));
     }),
     ...userTasks(),
     ...users.map((key): Task => async () => {

@@ -35,6 +35,8 @@ export const PlanSummarySchema = z
     delete: count,
     replace: count,
     manual: count,
+    /** Objects that leave the stack's state and stay in the tenant (removed from code, `retain`). */
+    forget: count,
     unchanged: count,
     indeterminate: count,
     /** Error-level findings (unacknowledged warnings count too). */
@@ -48,6 +50,11 @@ export const PlanSchema = z
     formatVersion: z.literal(PLAN_FORMAT_VERSION),
     /** `drift` for a drift report (`driftReport`): only differences made outside the code. @default 'plan' */
     mode: z.enum(['plan', 'drift']).optional(),
+    /**
+     * Set when the stack has no state (first run, or lost): removals from code cannot be detected, and every SMTP
+     * credential is sent. @default - a state was found
+     */
+    stateMissing: z.literal(true).optional(),
     stack: z.string(),
     target: z.object({ kind: z.enum(['google', 'emulator']), description: z.string() }).strict(),
     /** Ordered: dependency order, then kind, then id. */

@@ -83,8 +83,9 @@ export function resolveSecret(
   const parsed = parseSecretRef(text);
   if (!parsed) return { ok: false, reason: `malformed secret reference '${text}' (allowed: env:NAME or file:PATH)` };
   if (parsed.kind === 'env') {
-    const value = env[parsed.name];
-    return value === undefined || value === ''
+    // Only the environment's own variables: `env:toString` must not find Object.prototype.toString.
+    const value = Object.prototype.hasOwnProperty.call(env, parsed.name) ? env[parsed.name] : undefined;
+    return typeof value !== 'string' || value === ''
       ? { ok: false, reason: `environment variable ${parsed.name} is not set` }
       : { ok: true, value };
   }

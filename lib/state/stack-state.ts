@@ -79,6 +79,10 @@ export interface SendAsCredentials {
   readonly usernameFingerprint: string;
   /** `host:port/securityMode` the credentials were written with; a new endpoint re-sends them. */
   readonly endpoint: string;
+  /** The reference the password was read from (`env:NAME`, `file:PATH`): shown in plans when it changes. */
+  readonly passwordRef?: string;
+  /** The reference the user name was read from; absent for a plain user name. */
+  readonly usernameRef?: string;
 }
 
 /** A send-as identity the stack manages. */
@@ -127,7 +131,7 @@ export interface StackState {
  * that the code no longer declares).
  */
 export const DEFAULT_REMOVAL_POLICIES: Readonly<Record<ManagedObjectKind, RemovalPolicyName>> = {
-  orgUnit: 'destroy',
+  orgUnit: 'retain',
   gatewayPolicy: 'destroy',
   userPlacement: 'destroy',
   sendAs: 'destroy',
@@ -136,6 +140,7 @@ export const DEFAULT_REMOVAL_POLICIES: Readonly<Record<ManagedObjectKind, Remova
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:[^\n]{1,1024})$/;
 const ENDPOINT = /^[^\s/]{1,300}:[0-9]{1,5}\/(ssl|starttls|none)$/;
 
 /** Whether `name` can name a stack's state (file and object names): letters, digits, `-`, `_`; 1–128 long. */
@@ -176,6 +181,8 @@ const CredentialsSchema = z.strictObject({
   passwordFingerprint: fingerprint,
   usernameFingerprint: fingerprint,
   endpoint: z.string().regex(ENDPOINT, { message: 'must be host:port/ssl|starttls|none' }),
+  passwordRef: z.string().regex(SECRET_REF, { message: 'must be a secret reference env:NAME or file:PATH' }).optional(),
+  usernameRef: z.string().regex(SECRET_REF, { message: 'must be a secret reference env:NAME or file:PATH' }).optional(),
 });
 
 const ManagedObjectSchema = z.discriminatedUnion('kind', [

@@ -144,6 +144,8 @@ export class StateStore {
         passwordFingerprint: credentials.passwordFingerprint,
         usernameFingerprint: credentials.usernameFingerprint,
         endpoint: credentials.endpoint,
+        ...(credentials.passwordRef !== undefined ? { passwordRef: credentials.passwordRef } : {}),
+        ...(credentials.usernameRef !== undefined ? { usernameRef: credentials.usernameRef } : {}),
       };
     } else {
       delete next.credentials;

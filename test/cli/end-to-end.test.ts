@@ -138,7 +138,9 @@ describe('mailpolicy on examples/partner-gateway', () => {
     // Apply the saved plan too, so the ledger exists when the canary looks at every written file.
     const applied = await cli('apply', 'plan.json');
     expect(describeRun(applied)).toMatch(/^exit 0/);
-    expect(readFileSync(join(run.cwd, '.mailpolicy', 'ledger.json'), 'utf8')).toContain('hmac-sha256:');
+    expect(readFileSync(join(run.cwd, '.mailpolicy', 'state', 'partner-gateway.json'), 'utf8')).toContain(
+      'hmac-sha256:',
+    );
     expectNoSecret(run.outputs, run.cwd);
   });
 });

@@ -3,7 +3,7 @@
  * completion: the tenant ends exactly as declared, with no duplicate or missing identity, and the identities
  * the code does not declare are untouched.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { SeedTenant } from '../../lib/emulator';
@@ -90,6 +90,23 @@ async function applyAndKill(args: string[], cwd: string, env: NodeJS.ProcessEnv,
   return running.result;
 }
 
+/**
+ * What an operator does after a killed apply: the next apply fails at once naming the stale lock, and
+ * `mailpolicy force-unlock LOCK_ID` releases it.
+ */
+async function releaseStaleLock(cwd: string, env: NodeJS.ProcessEnv, apply: string[]): Promise<void> {
+  const lockInfo = join(cwd, '.mailpolicy', 'state', 'rollout.lock.json');
+  if (!existsSync(lockInfo)) return;
+  const { id } = JSON.parse(readFileSync(lockInfo, 'utf8')) as { id: string };
+  const refused = await runCli(apply, { cwd, env });
+  expect(describeRun(refused)).toMatch(/^exit 1/);
+  expect(refused.stderr).toContain(`[MP3005] the state of stack 'rollout' is locked: apply by`);
+  expect(refused.stderr).toContain(`mailpolicy force-unlock ${id}`);
+  const released = await runCli(['force-unlock', id], { cwd, env });
+  expect(describeRun(released)).toMatch(/^exit 0/);
+  expect(released.stdout).toContain(`Released the lock ${id} of stack rollout`);
+}
+
 /** Send-as identities in the tenant as `owner address` keys. */
 function identityKeys(): string[] {
   return (tenant.emulator.control.snapshot().sendAs ?? []).map((s) => `${s.userEmail} ${s.sendAsEmail.toLowerCase()}`);
@@ -124,6 +141,7 @@ describe('a 200-identity rollout killed with SIGKILL at 10 points', () => {
   test.each(KILL_AT)(
     'killed once %i creates were sent, the tenant holds no duplicate and nothing undeclared changed',
     async (killAt) => {
+      await releaseStaleLock(cwd, env, apply);
       const result = await applyAndKill(apply, cwd, env, killAt);
       expect(describeRun(result)).toMatch(/^exit SIGKILL/);
       expect(callsMatching(tenant.emulator, CREATE)).toBeGreaterThanOrEqual(killAt);
@@ -135,6 +153,7 @@ describe('a 200-identity rollout killed with SIGKILL at 10 points', () => {
   );
 
   test('the next apply completes the rollout: every declared identity once, undeclared ones untouched, plan clean', async () => {
+    await releaseStaleLock(cwd, env, apply);
     const last = await runCli(apply, { cwd, env });
     expect(describeRun(last)).toMatch(/^exit 0/);
 

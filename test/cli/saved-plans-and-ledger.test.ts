@@ -89,7 +89,7 @@ describe('least privilege', () => {
     const writesBefore = writeCalls(tenant.emulator);
     const applied = await run.cli('apply', '--manifest', run.manifest, '--auto-approve');
     expect(describeRun(applied)).toMatch(/^exit 1/);
-    expect(applied.stderr).toContain('Apply refused');
+    expect(applied.stderr).toContain('Refused, nothing was changed');
     expect(applied.stderr).toContain('nothing was changed');
     // The refusal itself (and the plan printed before it) names each write scope the delegation grant lacks.
     for (const scope of [

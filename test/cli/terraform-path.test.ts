@@ -87,7 +87,9 @@ test('running the synthesised local-exec provisioners as Terraform does converge
   expect(snapshot.sendAs).toEqual([
     expect.objectContaining({ userEmail: 'user@example.com', sendAsEmail: 'user.name@partnerdomain.com' }),
   ]);
-  expect(readFileSync(join(appDir, '.mailpolicy', 'ledger.json'), 'utf8')).toContain('user.name@partnerdomain.com');
+  expect(readFileSync(join(appDir, '.mailpolicy', 'state', 'partner-gateway.json'), 'utf8')).toContain(
+    'user.name@partnerdomain.com',
+  );
 
   const plan = await runCli(['plan', '--manifest', join(stackDir, 'mail-policy.json'), '--detailed-exitcode'], {
     cwd: stackDir,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { diff } from '../../lib/engine/diff';
-import { EMPTY_LEDGER } from '../../lib/engine/ledger-types';
+import { noState } from './helpers/scenario';
 import type { ObservedState } from '../../lib/engine/observed-state';
 import { manifestArb } from './helpers/arbitraries';
 import { credentialsFor, observedFrom } from './helpers/converged';
@@ -20,8 +20,8 @@ describe('diff properties', () => {
   test('a tenant that has converged to the manifest gives a plan without changes', () => {
     fc.assert(
       fc.property(manifestArb, (manifest) => {
-        const { observed, ledger } = observedFrom(manifest);
-        const plan = diff({ manifest, observed, ledger, credentials: credentialsFor(manifest), target });
+        const { observed, state } = observedFrom(manifest);
+        const plan = diff({ manifest, observed, state, credentials: credentialsFor(manifest), target });
         expect(plan.changes).toEqual([]);
         expect(plan.indeterminate).toEqual([]);
         expect(plan.notes).toEqual([]);
@@ -34,8 +34,8 @@ describe('diff properties', () => {
     fc.assert(
       fc.property(manifestArb, manifestArb, (manifest, other) => {
         // Observe one manifest's tenant and plan another: lots of changes.
-        const { observed, ledger } = observedFrom(other);
-        const input = deepFreeze({ manifest, observed, ledger, credentials: credentialsFor(manifest), target });
+        const { observed, state } = observedFrom(other);
+        const input = deepFreeze({ manifest, observed, state, credentials: credentialsFor(manifest), target });
         const before = JSON.stringify(input);
         const a = JSON.stringify(diff(input));
         const b = JSON.stringify(diff(structuredClone(input)));
@@ -87,7 +87,7 @@ describe('diff properties', () => {
     });
     fc.assert(
       fc.property(manifestArb, observedArb, (manifest, observed) => {
-        expect(() => diff({ manifest, observed, ledger: EMPTY_LEDGER, credentials: {}, target })).not.toThrow();
+        expect(() => diff({ manifest, observed, state: noState(), credentials: {}, target })).not.toThrow();
       }),
       { numRuns: 300 },
     );

@@ -1,4 +1,5 @@
-import { ledgerKey } from '../../lib/engine/ledger-types';
+import { identityKey } from '../../lib/engine/credentials';
+import type { SendAsObject } from '../../lib/state/stack-state';
 import type { ObservedState } from '../../lib/engine/observed-state';
 import { manualStepsOf, type Change } from '../../lib/engine/change';
 import type { Plan } from '../../lib/engine/plan';
@@ -195,14 +196,14 @@ describe('diff rules', () => {
 
   test('SMTP: endpoint changes re-send credentials, removal replaces, no TLS is flagged', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
+    const { observed, state } = observedFrom(m);
     const moved: Manifest = {
       ...m,
       sendAs: [
         { ...m.sendAs[0], smtp: { ...m.sendAs[0].smtp!, host: 'smtp2.partner.com', securityMode: 'none', port: 25 } },
       ],
     };
-    const up = plan(moved, observed, ledger);
+    const up = plan(moved, observed, state);
     expect(up.changes[0].attributes.map((a) => a.name)).toEqual([
       'smtp.host',
       'smtp.port',
@@ -212,16 +213,19 @@ describe('diff rules', () => {
     ]);
     expect(up.changes[0].security).toEqual(['smtp-without-tls']);
     const removed: Manifest = { ...m, sendAs: [{ ...m.sendAs[0], smtp: undefined }] };
-    const rep = plan(removed, observed, ledger);
+    const rep = plan(removed, observed, state);
     expect(rep.changes[0]).toMatchObject({ action: 'replace', security: ['destructive'] });
     expect(rep.summary.replace).toBe(1);
   });
 
   test('SMTP credentials: nothing recorded sends them; a rotated secret is a sensitive update; an unresolvable secret is a note', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
-    const key = ledgerKey('alice@example.com', 'alice@partner.com');
-    const fresh = plan(m, observed);
+    const { observed, state } = observedFrom(m);
+    const key = identityKey('alice@example.com', 'alice@partner.com');
+    const id = 'sendAs:alice@example.com/alice@partner.com';
+    const recorded = state.objects[id] as SendAsObject;
+    const { [id]: _identity, ...others } = state.objects;
+    const fresh = plan(m, observed, { ...state, objects: others });
     expect(fresh.changes).toEqual([
       expect.objectContaining({
         action: 'update',
@@ -235,13 +239,17 @@ describe('diff rules', () => {
       }),
     ]);
 
+    const credentials = recorded.credentials!;
     const rotated = {
-      ...ledger,
-      identities: {
-        [key]: {
-          ...ledger.identities[key],
-          passwordFingerprint:
-            'hmac-sha256:' + ledger.identities[key].passwordFingerprint.split(':')[1] + ':' + '0'.repeat(64),
+      ...state,
+      objects: {
+        ...state.objects,
+        [id]: {
+          ...recorded,
+          credentials: {
+            ...credentials,
+            passwordFingerprint: 'hmac-sha256:' + credentials.passwordFingerprint.split(':')[1] + ':' + '0'.repeat(64),
+          },
         },
       },
     };
@@ -252,7 +260,7 @@ describe('diff rules', () => {
     const unresolved = diff({
       manifest: m,
       observed,
-      ledger,
+      state,
       credentials: {
         [key]: {
           usernameFingerprint: credentialsFor(m)[key].usernameFingerprint,
@@ -321,7 +329,7 @@ describe('diff rules', () => {
 
   test('unchanged counts declared objects with nothing to do', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
-    expect(plan(m, observed, ledger).summary).toMatchObject({ unchanged: 4, create: 0, update: 0 });
+    const { observed, state } = observedFrom(m);
+    expect(plan(m, observed, state).summary).toMatchObject({ unchanged: 4, create: 0, update: 0 });
   });
 });

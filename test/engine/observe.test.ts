@@ -3,7 +3,7 @@ import type { SendAsRecord, UserRecord, WorkspaceAdmin } from '../../lib/admin/w
 import { diff } from '../../lib/engine/diff';
 import { observe } from '../../lib/engine/observe';
 import { emptyManifest, type Manifest } from '../../lib/model/manifest';
-import { TARGET } from './helpers/scenario';
+import { noState, TARGET } from './helpers/scenario';
 
 /** An in-memory fake that counts calls in flight; only for observe's own behaviour. */
 function fakeAdmin(options: { failSendAs?: Set<string>; forbidPolicies?: boolean; users: number }) {
@@ -115,7 +115,7 @@ describe('observe', () => {
     const plan = diff({
       manifest: manifestFor(4),
       observed,
-      ledger: { version: 1, identities: {} },
+      state: noState(),
       credentials: {},
       target: TARGET,
     });

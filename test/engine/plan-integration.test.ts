@@ -1,3 +1,4 @@
+import { emptyStackState } from '../../lib/state/stack-state';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { createWorkspaceAdmin } from '../../lib/admin';
 import { MailPolicy } from '../../lib/constructs';
 import { startEmulator, type RunningEmulator } from '../../lib/emulator';
-import { diff, EMPTY_LEDGER, fingerprintCredentials, observe, renderText } from '../../lib/engine';
+import { diff, fingerprintCredentials, observe, renderText } from '../../lib/engine';
 import { fingerprintKeyFrom, runRulePack, type Manifest } from '../../lib/model';
 import { PartnerGatewayStack } from '../../examples/partner-gateway/main';
 import { App } from 'cdktf';
@@ -45,7 +46,7 @@ async function planAgainstEmulator() {
   return diff({
     manifest,
     observed,
-    ledger: EMPTY_LEDGER,
+    state: emptyStackState('test', '00000000-0000-4000-8000-000000000000'),
     credentials,
     target: admin.target,
     findings: runRulePack(manifest),

@@ -4,7 +4,7 @@ import { fingerprintCredentials } from '../../lib/engine/credentials';
 import { diff } from '../../lib/engine/diff';
 import type { Manifest } from '../../lib/model/manifest';
 import { observedFrom, TEST_KEY } from './helpers/converged';
-import { emptyTenant, partnerManifest, plan, TARGET } from './helpers/scenario';
+import { emptyTenant, noState, partnerManifest, plan, TARGET } from './helpers/scenario';
 
 const CANARY = 'Canary-Secret-Value-7f3a9c';
 
@@ -50,7 +50,7 @@ function richPlan() {
   return diff({
     manifest: m,
     observed: tenant,
-    ledger: { version: 1, identities: {} },
+    state: noState(),
     credentials: fingerprintCredentials(m, TEST_KEY, env, '/'),
     target: TARGET,
     findings: [
@@ -76,8 +76,8 @@ describe('renderers', () => {
 
   test('text says there is nothing to do when the tenant matches', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
-    const text = renderText(plan(m, observed, ledger), { color: false });
+    const { observed, state } = observedFrom(m);
+    const text = renderText(plan(m, observed, state), { color: false });
     expect(text.trimEnd().split('\n').pop()).toBe('No changes. The tenant matches the code.');
   });
 

@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { declaredObjectIds } from '../../lib/engine/change-ids';
 import { driftReport } from '../../lib/engine/drift';
 import { renderJson, renderMarkdown, renderText } from '../../lib/engine/render';
 import { digestObserved, readSavedPlan, writeSavedPlan } from '../../lib/engine/saved-plan';
 import type { ObservedState } from '../../lib/engine/observed-state';
 import { observedFrom, ok } from './helpers/converged';
-import { emptyTenant, partnerManifest, plan } from './helpers/scenario';
+import { emptyTenant, noState, partnerManifest, plan } from './helpers/scenario';
 
 describe('saved plans', () => {
   let dir: string;
@@ -56,7 +55,7 @@ describe('saved plans', () => {
 describe('drift report', () => {
   test('reports changes made behind the code to objects the stack put in place, with current and desired values', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
+    const { observed, state } = observedFrom(m);
     const sendAs = observed.sendAs['alice@example.com'];
     if (sendAs.status !== 'ok') throw new Error('fixture');
     const changed: ObservedState = {
@@ -77,7 +76,8 @@ describe('drift report', () => {
       gatewayPolicies: ok([]),
     };
     // The stack's last apply put the identity in place (not the policy, whose removal therefore reads as new code).
-    const applied = { ...ledger, inPlace: { [m.stack]: ['sendAs:alice@example.com/alice@partner.com'] } };
+    const identity = 'sendAs:alice@example.com/alice@partner.com';
+    const applied = { ...state, objects: { [identity]: state.objects[identity] } };
     const drift = driftReport(plan(m, changed, applied));
     expect(drift.mode).toBe('drift');
     expect(drift.changes.map((c) => c.id)).toEqual(['sendAs:alice@example.com/alice@partner.com']);
@@ -90,12 +90,11 @@ describe('drift report', () => {
     expect(JSON.parse(renderJson(drift)).mode).toBe('drift');
   });
 
-  test('an object the ledger saw in place after the last apply and now missing is drift', () => {
+  test('an object the state records as in place and now missing is drift', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
+    const { observed, state } = observedFrom(m);
     const removed: ObservedState = { ...observed, gatewayPolicies: ok([]) };
-    const applied = { ...ledger, inPlace: { [m.stack]: declaredObjectIds(m) } };
-    const planned = plan(m, removed, applied);
+    const planned = plan(m, removed, state);
     const policyId = planned.changes.find((c) => c.kind === 'gatewayPolicy')?.id;
     expect(policyId).toBeDefined();
 
@@ -104,14 +103,14 @@ describe('drift report', () => {
     expect(drift.changes.map((c) => `${c.action} ${c.id}`)).toEqual([`create ${policyId}`]);
     expect(drift.changes[0].reason).toMatch(/removed outside the code/);
     // Never applied by this stack: the missing policy is what the code adds, not drift.
-    expect(driftReport(plan(m, removed, ledger)).changes).toEqual([]);
+    expect(driftReport(plan(m, removed, noState())).changes).toEqual([]);
   });
 
   test('a read error is never drift', () => {
     const m = partnerManifest();
-    const { observed, ledger } = observedFrom(m);
+    const { observed, state } = observedFrom(m);
     const drift = driftReport(
-      plan(m, { ...observed, sendAs: { 'alice@example.com': { status: 'indeterminate', error: 'HTTP 503' } } }, ledger),
+      plan(m, { ...observed, sendAs: { 'alice@example.com': { status: 'indeterminate', error: 'HTTP 503' } } }, state),
     );
     expect(drift.changes).toEqual([]);
     expect(drift.indeterminate).toHaveLength(1);

@@ -22,8 +22,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A plan with many changes of every kind: one manifest planned against another manifest's tenant. */
 const planArb = fc.tuple(manifestArb, manifestArb).map(([manifest, other]) => {
-  const { observed, ledger } = observedFrom(other);
-  return { manifest, plan: diff({ manifest, observed, ledger, credentials: credentialsFor(manifest), target }) };
+  const { observed, state } = observedFrom(other);
+  return { manifest, plan: diff({ manifest, observed, state, credentials: credentialsFor(manifest), target }) };
 });
 
 describe('the change contract', () => {

@@ -40,8 +40,8 @@ describe('scale', () => {
           displayName: `User ${u}`,
         });
     }
-    const { observed, ledger } = observedFrom(m);
-    const p = plan(m, observed, ledger);
+    const { observed, state } = observedFrom(m);
+    const p = plan(m, observed, state);
     expect(p.changes).toHaveLength(0);
     expect(p.summary.unchanged).toBe(10_000);
     expect(renderText(p, { color: false })).toContain('No changes.');

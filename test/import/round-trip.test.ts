@@ -1,3 +1,4 @@
+import { emptyStackState } from '../../lib/state/stack-state';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { WorkspaceAdmin } from '../../lib/admin/workspace-admin';
 import { runImport } from '../../lib/cli/commands/import';
 import type { CommandIo } from '../../lib/cli/io';
 import { startEmulator, type RunningEmulator, type SeedTenant } from '../../lib/emulator';
-import { CREDENTIALS_UNRECORDED, diff, EMPTY_LEDGER, observe, type Plan } from '../../lib/engine';
+import { CREDENTIALS_UNRECORDED, diff, observe, type Plan } from '../../lib/engine';
 import { generateApp, readTenant, tenantDomains, type GeneratedApp } from '../../lib/import';
 import { runRulePack, type Manifest } from '../../lib/model';
 import { comparable, synthApp, typecheckApps, writeApp } from './helpers/generated-app';
@@ -112,7 +113,7 @@ async function planAgainst(admin: WorkspaceAdmin, manifest: Manifest): Promise<P
   return diff({
     manifest,
     observed,
-    ledger: EMPTY_LEDGER,
+    state: emptyStackState('test', '00000000-0000-4000-8000-000000000000'),
     credentials: {},
     target: admin.target,
     findings: runRulePack(manifest),

@@ -1,238 +1,151 @@
-import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 
-import { applyExitCode, applyPlan, createProgressReporter, formatApplySummary } from '../../engine/apply';
-import { declaredObjectIds, objectIdOf } from '../../engine/change-ids';
-import type { Change } from '../../engine/change';
-import type { Plan } from '../../engine/plan';
 import { renderText } from '../../engine/render';
-import { canonicalJson, digestManifest, readSavedPlan } from '../../engine/saved-plan';
+import { readSavedPlan } from '../../engine/saved-plan';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
+import { confirmed, executePlan, RUN_OPTIONS, runOptionsOf, type RunOptions } from '../apply-run';
+import { flagOption, helpText, parseCommandArgs, type OptionTable, type ParsedArgs } from '../args';
+import { loadStacks, type LoadedStack } from '../app-runner';
 import {
-  flagOption,
-  helpText,
-  parseCommandArgs,
-  parseDuration,
-  stringOption,
-  type OptionTable,
-  type ParsedArgs,
-} from '../args';
-import { loadStacks } from '../app-runner';
-import { STACK_OPTIONS, TARGET_OPTIONS, gatewayWritesOption, stackSelection, targetOptions } from '../common-options';
+  STACK_OPTIONS,
+  STATE_OPTIONS,
+  TARGET_OPTIONS,
+  stackSelection,
+  stateOption,
+  targetOptions,
+} from '../common-options';
 import { info, type CommandIo } from '../io';
-import { blockReasons, hasChanges, isBlocked, planStack, type StackPlan } from '../planning';
+import { blockReasons, hasChanges, isBlocked, planStack } from '../planning';
+import { checkReplanned, checkSavedManifest } from '../reviewed-plan';
+import { lockStateForApply } from '../stack-state';
 import { connect, type Connection } from '../target';
 import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
 
-const OPTIONS: OptionTable = {
-  ...STACK_OPTIONS,
-  ...TARGET_OPTIONS,
-  'auto-approve': { type: 'boolean', help: 'apply without asking for confirmation' },
-  'propagation-timeout': {
-    type: 'string',
-    value: 'DURATION',
-    help: 'how long to retry identities waiting for the gateway setting (default 15m)',
-  },
-  'wait-for-manual': {
-    type: 'string',
-    value: 'DURATION',
-    help: 'wait this long for manual Admin-console steps (default: skip their dependants)',
-  },
-  concurrency: { type: 'string', value: 'N', help: 'changes and API calls in flight at once (default 50)' },
-  'gateway-writes': {
-    type: 'string',
-    value: 'api|manual',
-    help: 'whether the gateway setting is written by API or by a person',
-  },
-};
+const OPTIONS: OptionTable = { ...STACK_OPTIONS, ...STATE_OPTIONS, ...TARGET_OPTIONS, ...RUN_OPTIONS };
 
 export const APPLY_HELP = helpText(
-  'mailpolicy apply [PLAN_FILE [--manifest FILE | --app DIR] | --manifest FILE | --app DIR] [--stack NAME | --all] [--auto-approve]',
+  'mailpolicy apply [PLAN_FILE [--manifest FILE | --app DIR] | --manifest FILE | --app DIR] [--stack NAME | --all] [--auto-approve] [--lock-timeout DURATION]',
   [
-    'Applies a reviewed plan (saved with `plan --out`), or plans and applies in one go.',
+    'Applies a reviewed plan (saved with `plan --out`), or plans and applies in one go, holding the stack’s lock.',
     'A saved plan is applied only while it is exactly what its manifest produces: it is refused, changing',
     'nothing, when the live tenant changed since it was made (MP3000), when its changes were edited (MP3021),',
     'or, with --manifest/--app beside it (the merged code), when that code is not what the plan was made from.',
-    'Exit codes: 0 done; 1 error or some changes failed; 3 identities still waiting for the gateway setting',
-    'to propagate (rerun apply later to finish them); 4 dependants of manual steps skipped.',
+    'Exit codes: 0 done; 1 error, a locked stack or some changes failed; 3 identities still waiting for the',
+    'gateway setting to propagate (rerun apply later to finish them); 4 dependants of manual steps skipped.',
   ].join('\n'),
   OPTIONS,
 );
 
-async function confirm(io: CommandIo): Promise<boolean> {
-  const rl = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    const answer = await new Promise<string>((done) =>
-      rl.question("Do you want to apply these changes? Only 'yes' will be accepted: ", done),
-    );
-    return answer.trim() === 'yes';
-  } finally {
-    rl.close();
-  }
+/** Exit code of two runs together, worst first as applyExitCode orders them: 1, then 4 (manual), then 3. */
+export function worseExit(a: number, b: number): number {
+  return a === 1 || b === 1 ? 1 : Math.max(a, b);
 }
 
-function positiveInt(option: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new MailPolicyError(ErrorCodes.USAGE, `--${option}: '${text}' (allowed: an integer ≥ 1)`);
-  }
-  return value;
+/** How one stack is run by apply or destroy. */
+export interface StackRunOptions extends RunOptions {
+  readonly operation: 'apply' | 'destroy';
+  readonly state: { url?: string };
+  /** The confirmation question. */
+  readonly question: string;
+  /** Print `Stack NAME` above the plan (several stacks). */
+  readonly header: boolean;
 }
 
 /**
- * Records which declared objects are in place now (every declared object but those of changes that did not
- * finish), so a later drift report can tell an object removed outside the code from one never applied.
+ * Plans one stack under its lock and applies after confirmation: the plan shown is the plan applied. `code` is the
+ * manifest whose declared objects end up recorded as in place (the stack's manifest; an empty one for destroy).
  */
-async function recordInPlace(planned: StackPlan, notDone: readonly Change[]): Promise<void> {
-  const missing = new Set(notDone.map((change) => objectIdOf(change)));
-  const ids = declaredObjectIds(planned.manifest).filter((id) => !missing.has(id));
-  await planned.ledgerStore.recordInPlace(planned.manifest.stack, ids);
-}
-
-/** Applies `plan` (the reviewed one, or the one just computed) with the ledger and key of `planned`. */
-async function execute(
-  plan: Plan,
-  planned: StackPlan,
+export async function planAndApplyStack(
+  stack: LoadedStack,
+  planned: { manifest: LoadedStack['manifest']; declared: LoadedStack['manifest'] },
   connection: Connection,
   workspace: WorkspaceDir,
   io: CommandIo,
-  options: RunOptions,
-): Promise<number> {
-  const reporter = createProgressReporter(io.stderr, plan);
-  const result = await applyPlan(plan, {
-    admin: connection.client('write'),
-    ledger: planned.ledgerStore,
-    fingerprintKey: planned.fingerprintKey,
-    env: io.env,
-    cwd: workspace.appDir,
-    concurrency: options.concurrency,
-    propagationTimeoutMs: options.propagationTimeoutMs,
-    waitForManualMs: options.waitForManualMs,
-    onEvent: reporter.onEvent,
+  options: StackRunOptions,
+): Promise<{ readonly exit: number; readonly cancelled?: boolean }> {
+  const state = await lockStateForApply(planned.manifest, workspace, io.env, options.operation, {
+    ...options.state,
+    lockTimeoutMs: options.lockTimeoutMs,
   });
-  reporter.stop();
-  io.stderr.write(formatApplySummary(result));
-  const notDone = [
-    ...result.failed.map((f) => f.change),
-    ...result.pending,
-    ...result.skipped.map((s) => s.change),
-    ...result.manual,
-  ];
-  await recordInPlace(planned, notDone);
-  return applyExitCode(result);
+  try {
+    const now = await planStack(
+      planned.manifest,
+      connection.client('write'),
+      connection.target,
+      workspace,
+      io.env,
+      state,
+      {
+        gatewayWrites: options.gatewayWrites,
+      },
+    );
+    const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+    io.stdout.write((options.header ? `Stack ${stack.name}\n` : '') + renderText(now.plan, { color }));
+    if (isBlocked(now.plan)) {
+      const reasons = blockReasons(now.plan).map((line) => `  - ${line}`);
+      info(io, `Refused, nothing was changed:\n${reasons.join('\n')}`);
+      return { exit: 1 };
+    }
+    if (!hasChanges(now.plan)) {
+      await executePlan(now.plan, now, planned.declared, connection, workspace, io, { ...options, autoApprove: true });
+      return { exit: 0 };
+    }
+    if (!(await confirmed(io, options, options.question))) {
+      info(io, `${options.operation === 'destroy' ? 'Destroy' : 'Apply'} cancelled. Nothing was changed.`);
+      return { exit: 1, cancelled: true };
+    }
+    return { exit: await executePlan(now.plan, now, planned.declared, connection, workspace, io, options) };
+  } finally {
+    await state.release();
+  }
 }
 
-/** What every apply run takes from the command line. */
-interface RunOptions {
-  readonly propagationTimeoutMs?: number;
-  readonly waitForManualMs?: number;
-  readonly concurrency?: number;
-  readonly gatewayWrites?: 'api' | 'manual';
-  readonly autoApprove: boolean;
-}
-
-function runOptionsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): RunOptions {
-  const timeout = stringOption(args, 'propagation-timeout');
-  const wait = stringOption(args, 'wait-for-manual');
-  return {
-    propagationTimeoutMs: timeout === undefined ? undefined : parseDuration('propagation-timeout', timeout),
-    waitForManualMs: wait === undefined ? undefined : parseDuration('wait-for-manual', wait),
-    concurrency: positiveInt('concurrency', stringOption(args, 'concurrency')),
-    gatewayWrites: gatewayWritesOption(args, env),
-    autoApprove: flagOption(args, 'auto-approve'),
-  };
-}
-
-/**
- * `apply PLAN_FILE`: the reviewed plan is applied only if it is still exactly what its code produces here and
- * now. Apply re-observes the tenant and re-plans the plan's manifest (with the credential fingerprints the plan
- * was made with) and refuses, changing nothing, when the tenant changed since (MP3000), when the recomputed
- * changes differ from the saved ones in any way (MP3021: the file was edited after review), or, with
- * `--manifest`/`--app` naming the merged code, when that code's manifest is not the one the plan was made from
- * (MP3021).
- */
+/** `apply PLAN_FILE`: applies the reviewed plan only while it is exactly what its code produces now. */
 async function applySavedPlan(planFile: string, args: ParsedArgs, options: RunOptions, io: CommandIo): Promise<number> {
   const saved = readSavedPlan(resolve(io.cwd, planFile));
-  if (digestManifest(saved.manifest) !== saved.manifestDigest) {
-    throw notReviewed(planFile, 'its embedded manifest was changed after the plan was written');
-  }
   const selection = stackSelection(args);
-  if ((selection.manifests?.length ?? 0) > 0 || selection.appDir !== undefined) {
-    const stacks = await loadStacks({ ...selection, stack: saved.manifest.stack, all: false }, io.cwd, io.env, io);
-    const code = stacks[0];
-    if (digestManifest(code.manifest) !== saved.manifestDigest) {
-      throw notReviewed(
-        planFile,
-        `the code's manifest of stack ${saved.manifest.stack} (${code.manifestFile}) is not the one the plan was made from (digest ${saved.manifestDigest.slice(0, 15)}…, the code has ${digestManifest(code.manifest).slice(0, 15)}…)`,
-      );
-    }
-  }
-  const workspace = workspaceDir(io.cwd, io.env);
+  const besideCode = (selection.manifests?.length ?? 0) > 0 || selection.appDir !== undefined;
+  const code = besideCode
+    ? (await loadStacks({ ...selection, stack: saved.manifest.stack, all: false }, io.cwd, io.env, io))[0]
+    : undefined;
+  checkSavedManifest(planFile, saved, code);
+  const workspace = workspaceDir(code ? resolve(code.manifestFile, '..') : io.cwd, io.env, io.cwd);
   const target = { ...targetOptions(args), concurrency: options.concurrency };
   const connection = await connect(target, workspace, io.env, `admin@${saved.manifest.domains[0]}`);
   info(io, `Target: ${connection.target.description}`);
+  const state = await lockStateForApply(saved.manifest, workspace, io.env, 'apply', {
+    ...stateOption(args),
+    lockTimeoutMs: options.lockTimeoutMs,
+  });
   try {
-    const now = await planStack(saved.manifest, connection.client('write'), connection.target, workspace, io.env, {
-      gatewayWrites: options.gatewayWrites,
-      credentials: saved.credentials,
-    });
-    if (now.observedDigest !== saved.observedDigest) {
-      throw new MailPolicyError(
-        ErrorCodes.PLAN_STALE,
-        `the live tenant changed since ${planFile} was made (observed-state digest ${saved.observedDigest.slice(0, 12)}… is now ${now.observedDigest.slice(0, 12)}…). Nothing was changed. Run 'mailpolicy plan --out ${planFile}' again and review the new plan.`,
-      );
-    }
-    const differences = changeDifferences(saved.plan.changes, now.plan.changes);
-    if (differences.length > 0) {
-      throw notReviewed(
-        planFile,
-        `its changes are not what its manifest produces against the tenant now:\n${differences.map((d) => `  - ${d}`).join('\n')}`,
-      );
-    }
+    const now = await planStack(
+      saved.manifest,
+      connection.client('write'),
+      connection.target,
+      workspace,
+      io.env,
+      state,
+      {
+        gatewayWrites: options.gatewayWrites,
+        credentials: saved.credentials,
+      },
+    );
+    checkReplanned(planFile, saved, now);
     if (isBlocked(now.plan)) {
       throw new MailPolicyError(
         ErrorCodes.PLAN_FILE_INVALID,
         `${planFile} has unreadable objects or blocking findings and cannot be applied`,
       );
     }
-    if (!hasChanges(now.plan)) {
-      info(io, 'No changes. The tenant matches the code.');
-      await recordInPlace(now, []);
-      return 0;
-    }
-    return await execute(now.plan, now, connection, workspace, io, options);
+    if (!hasChanges(now.plan)) info(io, 'No changes. The tenant matches the code.');
+    return await executePlan(now.plan, now, saved.manifest, connection, workspace, io, options);
   } finally {
+    await state.release();
     await connection.close();
   }
 }
 
-function notReviewed(planFile: string, why: string): MailPolicyError {
-  return new MailPolicyError(
-    ErrorCodes.PLAN_NOT_REVIEWED,
-    `${planFile} is refused, nothing was changed: ${why}. Apply only a plan written by 'mailpolicy plan --out' from the reviewed code, unedited.`,
-  );
-}
-
-/** What differs between the saved changes and the recomputed ones, one line each (at most 10). */
-function changeDifferences(saved: readonly Change[], now: readonly Change[]): string[] {
-  const out: string[] = [];
-  const byId = new Map(now.map((c) => [c.id, c]));
-  const savedIds = new Set(saved.map((c) => c.id));
-  for (const change of saved) {
-    const current = byId.get(change.id);
-    if (!current) out.push(`${change.id} is in the plan file but not planned now`);
-    else if (canonicalJson(current) !== canonicalJson(change))
-      out.push(`${change.id} differs from what is planned now`);
-  }
-  for (const change of now)
-    if (!savedIds.has(change.id)) out.push(`${change.id} is planned now but not in the plan file`);
-  if (out.length === 0 && canonicalJson(saved.map((c) => c.id)) !== canonicalJson(now.map((c) => c.id)))
-    out.push('the order of the changes differs');
-  return out.length > 10 ? [...out.slice(0, 10), `and ${out.length - 10} more`] : out;
-}
-
-/** `apply --manifest … | --app …`: plans each stack, shows the plan, confirms (or --auto-approve), applies. */
+/** `apply --manifest … | --app …`: plans each stack under its lock, shows the plan, confirms, applies. */
 async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo): Promise<number> {
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
@@ -242,43 +155,22 @@ async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo)
   let exit = 0;
   try {
     for (const stack of stacks) {
-      const planned = await planStack(
-        stack.manifest,
-        connection.client('write'),
-        connection.target,
+      const run = await planAndApplyStack(
+        stack,
+        { manifest: stack.manifest, declared: stack.manifest },
+        connection,
         workspace,
-        io.env,
+        io,
         {
-          gatewayWrites: options.gatewayWrites,
+          ...options,
+          operation: 'apply',
+          state: stateOption(args),
+          question: 'Do you want to apply these changes?',
+          header: stacks.length > 1,
         },
       );
-      const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
-      io.stdout.write((stacks.length > 1 ? `Stack ${stack.name}\n` : '') + renderText(planned.plan, { color }));
-      if (isBlocked(planned.plan)) {
-        const reasons = blockReasons(planned.plan).map((line) => `  - ${line}`);
-        info(io, `Apply refused, nothing was changed:\n${reasons.join('\n')}`);
-        exit = 1;
-        continue;
-      }
-      if (!hasChanges(planned.plan)) {
-        await recordInPlace(planned, []);
-        continue;
-      }
-      if (!options.autoApprove) {
-        if (io.stdin.isTTY !== true) {
-          throw new MailPolicyError(
-            ErrorCodes.USAGE,
-            'apply needs confirmation: run it on a terminal, or pass --auto-approve (for CI), or apply a reviewed plan file',
-          );
-        }
-        if (!(await confirm(io))) {
-          info(io, 'Apply cancelled. Nothing was changed.');
-          return 1;
-        }
-      }
-      const code = await execute(planned.plan, planned, connection, workspace, io, options);
-      // Worst first, as applyExitCode orders them: 1 (failed), then 4 (manual), then 3 (pending).
-      exit = exit === 1 || code === 1 ? 1 : Math.max(exit, code);
+      exit = worseExit(exit, run.exit);
+      if (run.cancelled) break;
     }
   } finally {
     await connection.close();

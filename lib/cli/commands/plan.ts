@@ -4,15 +4,25 @@ import { driftReport } from '../../engine/drift';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { flagOption, helpText, parseCommandArgs, stringOption, type OptionTable } from '../args';
 import { loadStacks } from '../app-runner';
-import { STACK_OPTIONS, TARGET_OPTIONS, gatewayWritesOption, stackSelection, targetOptions } from '../common-options';
+import {
+  STACK_OPTIONS,
+  STATE_OPTIONS,
+  TARGET_OPTIONS,
+  gatewayWritesOption,
+  stackSelection,
+  stateOption,
+  targetOptions,
+} from '../common-options';
 import { info, type CommandIo } from '../io';
 import { hasChanges, isBlocked, planStack } from '../planning';
+import { readStateForPlan } from '../stack-state';
 import { connect } from '../target';
 import { workspaceDir } from '../workspace-dir';
 import { resolve } from 'node:path';
 
 const OPTIONS: OptionTable = {
   ...STACK_OPTIONS,
+  ...STATE_OPTIONS,
   ...TARGET_OPTIONS,
   format: { type: 'string', value: 'text|markdown|json', help: 'output format (default: text)' },
   out: { type: 'string', value: 'FILE', help: 'save the plan with a digest of the observed state, for `apply FILE`' },
@@ -28,7 +38,7 @@ const OPTIONS: OptionTable = {
 
 export const PLAN_HELP = helpText(
   'mailpolicy plan [--manifest FILE | --app DIR] [--stack NAME | --all] [--format text|markdown|json] [--out FILE] [--detailed-exitcode] [--drift]',
-  'Reads the live tenant in the scope of the manifest and shows what apply would change. Never writes.\nExit codes: 0 no changes; 1 error, unreadable objects or blocking findings; 2 changes (with --detailed-exitcode).',
+  "Reads the live tenant in the scope of the manifest and the stack's state, and shows what apply would change. Never writes, never takes the state's lock.\nExit codes: 0 no changes; 1 error, unreadable objects or blocking findings; 2 changes (with --detailed-exitcode).",
   OPTIONS,
 );
 
@@ -61,9 +71,16 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
   try {
     const rendered: string[] = [];
     for (const stack of stacks) {
-      const result = await planStack(stack.manifest, connection.client('read'), connection.target, workspace, io.env, {
-        gatewayWrites,
-      });
+      const state = await readStateForPlan(stack.manifest, workspace, io.env, stateOption(args));
+      const result = await planStack(
+        stack.manifest,
+        connection.client('read'),
+        connection.target,
+        workspace,
+        io.env,
+        state,
+        { gatewayWrites },
+      );
       const plan = drift ? driftReport(result.plan) : result.plan;
       if (out) {
         writeSavedPlan(resolve(io.cwd, out), {

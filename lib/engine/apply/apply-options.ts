@@ -1,15 +1,29 @@
 import type { WorkspaceAdmin } from '../../admin/workspace-admin';
 import type { FingerprintKey } from '../../model/secret-ref';
-import type { ApplyLedger } from '../ledger';
+import type { ManagedObject } from '../../state/stack-state';
+import type { ManagedObjectInput } from '../../state/state-store';
 import type { Change } from '../change';
+
+/** What apply needs of the stack's state (`StateStore` is one). */
+export interface ApplyState {
+  /** The record of an object, if the state has it. */
+  object(id: string): ManagedObject | undefined;
+  recordObject(id: string, object: ManagedObjectInput): Promise<void>;
+  forgetObject(id: string): Promise<void>;
+  /** Records that the Policy API refused a write of the gateway setting. */
+  markPolicyWritesRefused(): Promise<void>;
+}
 
 /** Options of {@link applyPlan}. */
 export interface ApplyOptions {
   /** The client, with write access. Its own retry and rate limiting stay in force. */
   readonly admin: WorkspaceAdmin;
-  /** Where the fingerprints of SMTP credentials written are recorded. Loaded (and checked) before any change. */
-  readonly ledger: ApplyLedger;
-  /** Key of the credential fingerprints recorded in the ledger. */
+  /**
+   * The stack's state, loaded (and so checked) by the caller: each object is recorded once its change is done
+   * (with the fingerprints of the credentials sent), forgotten once deleted or forgotten.
+   */
+  readonly state: ApplyState;
+  /** Key of the credential fingerprints recorded in the state. */
   readonly fingerprintKey: FingerprintKey;
   /**
    * Environment that `env:NAME` secret references resolve in, at the moment of each call (never stored).

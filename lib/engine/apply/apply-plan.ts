@@ -7,6 +7,7 @@ import { executeOrgUnit } from './private/execute-org-unit';
 import { executeSendAs } from './private/execute-send-as';
 import { executeUserPlacement } from './private/execute-user-placement';
 import { KeyedLock } from './private/keyed-lock';
+import { recordOutcome } from './private/record-outcome';
 import { checkRunInputs } from './private/preflight';
 
 const DEFAULT_CONCURRENCY = 50;
@@ -29,9 +30,10 @@ type Settled =
  * Every step is idempotent: a create answered "already exists" converges the existing object, a delete answered
  * "not found" is done, so an interrupted run is finished by planning and applying again.
  *
- * The ledger is loaded first: a corrupt ledger stops the run (MP3002) before any change. A client without write
- * access is refused (MP2001) before any change too, and so is a run missing an SMTP credential one of its
- * writes needs (MP1100, listing every missing one). Use {@link applyExitCode} for the exit code.
+ * Each finished change is recorded in the stack's state at once (the object put in place with the ids and
+ * credential fingerprints learnt, or forgotten once taken away), so a killed run loses at most what was in
+ * flight. A client without write access is refused (MP2001) before any change, and so is a run missing an SMTP
+ * credential one of its writes needs (MP1100, listing every missing one). Use {@link applyExitCode} for the exit code.
  */
 export async function applyPlan(
   plan: { readonly changes: readonly Change[] },
@@ -45,14 +47,13 @@ export async function applyPlan(
         'cloud-identity.policies, gmail.settings.sharing)',
     );
   }
-  options.ledger.load();
   checkRunInputs(plan.changes, options.env ?? process.env, options.cwd ?? process.cwd());
 
   const callsBefore = { ...options.admin.stats().calls };
   const emit = (event: ApplyEvent): void => options.onEvent?.(event);
   const ctx: RunContext = {
     admin: guardAdmin(options.admin, options.signal),
-    ledger: options.ledger,
+    state: options.state,
     fingerprintKey: options.fingerprintKey,
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
@@ -129,9 +130,15 @@ async function run(ctx: RunContext, change: Change, userLocks: KeyedLock): Promi
     ctx.emit({ type: 'change-started', change });
     try {
       const outcome = await execute(ctx, change);
-      if (outcome.status !== 'manual') return outcome;
+      if (outcome.status === 'pending') return outcome;
+      if (outcome.status === 'done') {
+        await recorded(change, () => recordOutcome(ctx, change, outcome.learnt));
+        return { status: 'done', note: outcome.note };
+      }
       ctx.emit({ type: 'manual-step', change, steps: outcome.steps });
-      return await waitForManual(ctx, change);
+      const waited = await waitForManual(ctx, change);
+      if (waited.status === 'done') await recorded(change, () => recordOutcome(ctx, change));
+      return waited;
     } catch (error) {
       if (ApplyAbortedError.isApplyAborted(error)) return { status: 'skipped', reason: 'apply was aborted during it' };
       return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
@@ -152,6 +159,18 @@ function execute(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
       return executeSendAs(ctx, change);
     default:
       return unreachable(change, 'change kind');
+  }
+}
+
+/** Runs a state update of a change that is done in the tenant; a failed update fails the change, saying so. */
+async function recorded(change: Change, update: () => Promise<void>): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${change.subject}: done in the tenant, but the stack's state could not record it (${why}); the next plan checks it again`,
+    );
   }
 }
 

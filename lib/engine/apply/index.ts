@@ -1,3 +1,4 @@
 export * from './apply-options';
 export * from './apply-plan';
 export * from './progress';
+export * from './record-declared';

@@ -9,7 +9,14 @@ import type { ApplyEvent, ApplyResult } from './apply-options';
  * raised on purpose never include values.
  */
 
-const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-', replace: '±', manual: '!' };
+const SYMBOL: Record<ChangeAction, string> = {
+  create: '+',
+  update: '~',
+  delete: '-',
+  replace: '±',
+  manual: '!',
+  forget: '·',
+};
 
 /** Most items listed per section of the summary; the rest are counted. */
 const SUMMARY_LIST_LIMIT = 50;

@@ -5,7 +5,8 @@ import type { Manifest } from '../../model/manifest';
 import { orgUnitAncestry, orgUnitKey } from '../../model/org-unit-path';
 import { orgUnitChangeId } from '../change-ids';
 import type { DesiredCredentials } from '../credentials';
-import type { Ledger } from '../ledger-types';
+import type { ManagedObject, StackState } from '../../state/stack-state';
+import { specDigest } from '../managed-objects';
 import type { ObservedState } from '../observed-state';
 import type { Change, ChangeCause } from '../change';
 import type { IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
@@ -14,7 +15,13 @@ import type { IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
 export interface DiffInput {
   readonly manifest: Manifest;
   readonly observed: ObservedState;
-  readonly ledger: Ledger;
+  /** The stack's state: the objects it manages and the credential fingerprints it last sent. */
+  readonly state: StackState;
+  /**
+   * Whether no state was found (first run, or lost): removals cannot be detected and credentials are sent.
+   * @default false
+   */
+  readonly stateMissing?: boolean;
   readonly credentials: DesiredCredentials;
   readonly target: TargetInfo;
   /** The rule pack's findings, computed by the caller. @default - none */
@@ -42,12 +49,12 @@ export class DiffContext {
   public readonly moves = new Map<string, string>();
   /** Keys of findings already reported, to add each once. */
   public readonly reported = new Set<string>();
-  /** Ids of the declared objects that were in place after the stack's last apply (from the ledger). */
-  public readonly inPlace: ReadonlySet<string>;
+  /** The objects the stack manages, by id (its state). */
+  public readonly managed: ReadonlyMap<string, ManagedObject>;
   private readonly indeterminateSeen = new Set<string>();
 
   public constructor(public readonly input: DiffInput) {
-    this.inPlace = new Set(input.ledger?.inPlace?.[input.manifest.stack] ?? []);
+    this.managed = new Map(Object.entries(input.state?.objects ?? {}));
     const { orgUnits, gatewayPolicies } = input.observed;
     if (orgUnits?.status === 'ok' && Array.isArray(orgUnits.value)) {
       const byPath = new Map<string, OrgUnitRecord>();
@@ -86,12 +93,16 @@ export class DiffContext {
   }
 
   /**
-   * The cause of a change to a declared object: `tenant` when the object was in place after the stack's last
-   * apply (so a missing object was removed, a different value changed, outside the code), else `code` (the
-   * stack has not put it in place yet: the difference is what the code adds).
+   * The cause of a change to a declared object: `tenant` when the stack manages it already (its state has it, so
+   * a missing object was removed, a different value changed, outside the code) and its spec is the one last
+   * applied; else `code` (the stack has not put it in place yet, or the code changed it since).
    */
-  public causeFor(objectId: string): ChangeCause {
-    return this.inPlace.has(objectId) ? 'tenant' : 'code';
+  public causeFor(objectId: string, spec?: { readonly constructPath?: string }): ChangeCause {
+    const managed = this.managed.get(objectId);
+    if (!managed) return 'code';
+    // The code changed since the last apply: the difference is the code's, whatever the tenant did.
+    if (spec && managed.appliedDigest !== undefined && managed.appliedDigest !== specDigest(spec)) return 'code';
+    return 'tenant';
   }
 
   /** The id of a change in this plan that creates or moves the OU at `path`, if any. */

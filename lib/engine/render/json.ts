@@ -41,6 +41,7 @@ export function renderJson(plan: Plan): string {
     stack: plan.stack,
     target: { kind: plan.target.kind, description: plan.target.description },
     hasChanges: plan.changes.length > 0,
+    stateMissing: plan.stateMissing === true,
     complete: plan.summary.indeterminate === 0,
     summary: { ...plan.summary },
     changes: plan.changes.map(changeJson),

@@ -7,6 +7,7 @@ import {
   isDrift,
   KIND_TITLE,
   securityTags,
+  STATE_MISSING_NOTE,
   summaryLine,
   SYMBOL,
 } from './private/format';
@@ -31,7 +32,7 @@ interface Atom {
   readonly change?: boolean;
 }
 
-const ACTIONS: readonly ChangeAction[] = ['delete', 'replace', 'manual', 'create', 'update'];
+const ACTIONS: readonly ChangeAction[] = ['delete', 'replace', 'manual', 'create', 'update', 'forget'];
 
 function code(text: string): string {
   const clean = text.replace(/[\r\n]+/g, ' ');
@@ -81,6 +82,7 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
       cuttable: false,
     },
     { text: `Target: ${oneLine(plan.target.description)}\n\n`, cuttable: false },
+    ...(plan.stateMissing ? [{ text: `> :information_source: ${STATE_MISSING_NOTE}\n\n`, cuttable: false }] : []),
     { text: `**${summaryLine(plan, drift ? 'Drift' : 'Plan')}**`, cuttable: false },
   ];
   const verdictExtras: string[] = [];

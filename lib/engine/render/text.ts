@@ -1,7 +1,7 @@
 import { formatFinding } from '../../model/findings';
 import type { ChangeAction } from '../change';
 import type { Plan } from '../plan';
-import { changeLines, groupByKind, isDrift, KIND_TITLE, summaryLine } from './private/format';
+import { changeLines, groupByKind, isDrift, KIND_TITLE, STATE_MISSING_NOTE, summaryLine } from './private/format';
 
 /** Options of `renderText`. */
 export interface RenderTextOptions {
@@ -18,6 +18,7 @@ const COLOUR: Record<ChangeAction, string> = {
   delete: '\u001b[31m',
   replace: '\u001b[35m',
   manual: '\u001b[36m',
+  forget: '\u001b[90m',
 };
 const RESET = '\u001b[0m';
 const BOLD = '\u001b[1m';
@@ -33,6 +34,7 @@ export function renderText(plan: Plan, options: RenderTextOptions = {}): string 
     `${drift ? 'Drift report' : 'Plan'} for stack ${plan.stack || '(unnamed)'} on ${plan.target.kind}: ${plan.target.description}`,
   );
   out.push('');
+  if (plan.stateMissing) out.push(STATE_MISSING_NOTE, '');
   for (const [kind, changes] of groupByKind(plan.changes)) {
     out.push(paint(BOLD, KIND_TITLE[kind]));
     for (const change of changes) {

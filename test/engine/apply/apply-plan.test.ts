@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { applyExitCode, applyPlan, type ApplyOptions } from '../../../lib/engine/apply';
-import { LedgerStore } from '../../../lib/engine/ledger';
-import { ledgerKey } from '../../../lib/engine/ledger-types';
+import { FileStateBackend } from '../../../lib/state/file-state-backend';
+import type { SendAsObject } from '../../../lib/state/stack-state';
+import { StateStore } from '../../../lib/state/state-store';
 import { fingerprintKeyFrom, fingerprintSecret } from '../../../lib/model/secret-ref';
 import { FakeWorkspaceAdmin } from './helpers/fake-admin';
 import {
@@ -22,16 +23,23 @@ const KEY = fingerprintKeyFrom('a fingerprint key for the tests');
 const CANARY = 'canary-Pa55word-9f1c2b';
 
 let dir: string;
-beforeEach(() => {
+let state: StateStore;
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'apply-'));
+  state = await StateStore.load(new FileStateBackend({ folder: join(dir, 'state') }), 'test');
 });
+
+/** The stack's state as stored (read back from disk). */
+async function stored(): Promise<StateStore> {
+  return StateStore.load(new FileStateBackend({ folder: join(dir, 'state') }), 'test');
+}
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function options(admin: FakeWorkspaceAdmin, extra: Partial<ApplyOptions> = {}): ApplyOptions {
   const clock = fakeClock();
   return {
     admin,
-    ledger: new LedgerStore({ cwd: dir }),
+    state,
     fingerprintKey: KEY,
     env: { RELAY_PASSWORD: CANARY },
     cwd: dir,
@@ -408,7 +416,7 @@ describe('applyPlan and manual steps', () => {
     expect(clock.now()).toBe(90_000);
   });
 
-  test('turns a refused policy write into a manual step and records the refusal in the ledger', async () => {
+  test('turns a refused policy write into a manual step and records the refusal in the state', async () => {
     const admin = new FakeWorkspaceAdmin();
     admin.addUser('jo@example.com');
     admin.addOrgUnit('/Partners');
@@ -424,12 +432,12 @@ describe('applyPlan and manual steps', () => {
     expect(result.manual).toHaveLength(1);
     const step = events.find((e) => e.type === 'manual-step');
     expect(step && step.type === 'manual-step' && step.steps.join('\n')).toMatch(/End User Access[\s\S]*\/Partners/);
-    expect(new LedgerStore({ cwd: dir }).load().policyWritesRefused).toBe(true);
+    expect((await stored()).state.facts.policyWritesRefused).toBe(true);
     expect(applyExitCode(result)).toBe(4);
   });
 });
 
-describe('applyPlan secrets and the ledger', () => {
+describe('applyPlan secrets and the state', () => {
   test('records keyed fingerprints after each SMTP write and never the secret itself', async () => {
     const admin = new FakeWorkspaceAdmin();
     admin.addUser('kim@example.com');
@@ -440,16 +448,18 @@ describe('applyPlan secrets and the ledger', () => {
       options(admin, { onEvent }),
     );
 
-    const text = readFileSync(join(dir, '.mailpolicy/ledger.json'), 'utf8');
+    const text = readFileSync(join(dir, 'state', 'test.json'), 'utf8');
     expect(text).not.toContain(CANARY);
     expect(text).not.toContain('relay-user');
     expect(JSON.stringify(events, (_k, v: unknown) => (v instanceof Error ? v.message : v))).not.toContain(CANARY);
     expect(JSON.stringify(admin.calls)).not.toContain(CANARY);
-    const entry = new LedgerStore({ cwd: dir }).load().identities[ledgerKey('kim@example.com', 'kim@partner.com')];
-    expect(entry).toEqual({
+    const entry = (await stored()).object('sendAs:kim@example.com/kim@partner.com') as SendAsObject;
+    expect(entry).toMatchObject({ kind: 'sendAs', origin: 'created', removalPolicy: 'destroy' });
+    expect(entry.credentials).toEqual({
       passwordFingerprint: fingerprintSecret(CANARY, KEY),
       usernameFingerprint: fingerprintSecret('relay-user', KEY),
       endpoint: 'smtp.partner.example:587/starttls',
+      passwordRef: 'env:RELAY_PASSWORD',
     });
   });
 
@@ -469,13 +479,13 @@ describe('applyPlan secrets and the ledger', () => {
     await applyPlan(planOf([rotate]), options(admin, { env: { RELAY_PASSWORD: 'rotated-secret' } }));
 
     expect(admin.credentialsOf('lee@example.com', 'lee@partner.com')?.password).toBe('rotated-secret');
-    const key = ledgerKey('lee@example.com', 'lee@partner.com');
-    expect(new LedgerStore({ cwd: dir }).load().identities[key].passwordFingerprint).toBe(
+    const id = 'sendAs:lee@example.com/lee@partner.com';
+    expect(((await stored()).object(id) as SendAsObject).credentials?.passwordFingerprint).toBe(
       fingerprintSecret('rotated-secret', KEY),
     );
 
     await applyPlan(planOf([sendAsChange('lee@example.com', 'lee@partner.com', 'delete')]), options(admin));
-    expect(new LedgerStore({ cwd: dir }).load().identities[key]).toBeUndefined();
+    expect((await stored()).object(id)).toBeUndefined();
   });
 
   test('an update of other fields does not need the secret', async () => {
@@ -520,19 +530,6 @@ describe('applyPlan secrets and the ledger', () => {
     );
     expect(message).not.toContain(CANARY);
     expect(admin.methodsCalled()).toEqual([]);
-  });
-
-  test('fails when the ledger is corrupt, before any call', async () => {
-    const admin = new FakeWorkspaceAdmin();
-    admin.addUser('ola@example.com');
-    writeFileSync(join(dir, 'ledger.json'), '{"version":1,"identities":{"a/b":{"passwordFingerprint":"plain"}}}');
-    await expect(
-      applyPlan(
-        planOf([orgUnitChange('/X')]),
-        options(admin, { ledger: new LedgerStore({ cwd: dir, path: 'ledger.json' }) }),
-      ),
-    ).rejects.toThrow(/\[?MP3002\]?|ledger .*ledger\.json does not match the ledger format/);
-    expect(admin.calls).toHaveLength(0);
   });
 
   test('fails with a read-only client, before any call', async () => {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import { startEmulator, startSmtpStandIn, type RunningEmulator, type RunningSmtpStandIn } from '../../../lib/emulator';
 import { applyExitCode, type ApplyOptions } from '../../../lib/engine/apply';
-import { LedgerStore } from '../../../lib/engine/ledger';
+import { FileStateBackend } from '../../../lib/state/file-state-backend';
+import { StateStore } from '../../../lib/state/state-store';
 import { fingerprintKeyFrom } from '../../../lib/model/secret-ref';
 import type { WorkspaceAdmin } from '../../../lib/admin/workspace-admin';
 import { applyInterrupted, emulatorAdmin, planRollout, rolloutManifest, rolloutSeed } from './helpers/emulator-rollout';
@@ -42,11 +43,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function applyOptions(admin: WorkspaceAdmin, ledger: LedgerStore): ApplyOptions {
+function applyOptions(admin: WorkspaceAdmin, state: StateStore): ApplyOptions {
   let t = 0;
   return {
     admin,
-    ledger,
+    state,
     fingerprintKey: KEY,
     env: ENV,
     cwd: dir,
@@ -90,7 +91,7 @@ test('a 200-identity rollout interrupted at several points converges from fresh 
   emulator.control.seed(rolloutSeed(count, emulator.customerId));
   const manifest = rolloutManifest(count, { host: smtp.host, port: smtp.port }, 10);
   const admin = emulatorAdmin(emulator);
-  const ledger = new LedgerStore({ cwd: dir });
+  const ledger = await StateStore.load(new FileStateBackend({ folder: join(dir, 'state') }), 'rollout');
 
   const interruptions: number[] = [];
   for (const stopAfter of STOP_POINTS) {
@@ -106,8 +107,9 @@ test('a 200-identity rollout interrupted at several points converges from fresh 
   expectConverged(count);
   const after = await planRollout(admin, manifest, ledger, KEY, ENV);
   expect(after.changes).toEqual([]);
-  expect(Object.keys(ledger.load().identities)).toHaveLength(count / 10);
-  expect(readFileSync(ledger.path, 'utf8')).not.toContain(PASSWORD);
+  const recorded = Object.values(ledger.state.objects).filter((o) => o.kind === 'sendAs' && o.credentials);
+  expect(recorded).toHaveLength(count / 10);
+  expect(readFileSync(join(dir, 'state', 'rollout.json'), 'utf8')).not.toContain(PASSWORD);
 }, 300_000);
 
 test('a 500-identity rollout converges while the API answers 10% 503, 5% 429 and resets 2% of connections', async () => {
@@ -115,7 +117,7 @@ test('a 500-identity rollout converges while the API answers 10% 503, 5% 429 and
   emulator.control.seed(rolloutSeed(count, emulator.customerId));
   const manifest = rolloutManifest(count, { host: smtp.host, port: smtp.port }, 50);
   const admin = emulatorAdmin(emulator);
-  const ledger = new LedgerStore({ cwd: dir });
+  const ledger = await StateStore.load(new FileStateBackend({ folder: join(dir, 'state') }), 'rollout');
   const plan = await planRollout(admin, manifest, ledger, KEY, ENV);
   const before = sum(emulator.control.callCounts());
 

@@ -1,6 +1,13 @@
 import type { GatewayPolicyRecord, OrgUnitRecord, SendAsRecord, UserRecord } from '../../../lib/admin/workspace-admin';
 import { fingerprintCredentials, type DesiredCredentials } from '../../../lib/engine/credentials';
-import { ledgerKey, type Ledger, type LedgerEntry } from '../../../lib/engine/ledger-types';
+import { credentialEndpoint, identityKey } from '../../../lib/engine/credentials';
+import { declaredObjects, recordOf } from '../../../lib/engine/managed-objects';
+import {
+  emptyStackState,
+  type ManagedObject,
+  type SendAsCredentials,
+  type StackState,
+} from '../../../lib/state/stack-state';
 import { scopeMembersKey } from '../../../lib/engine/observe';
 import type { Observed, ObservedState } from '../../../lib/engine/observed-state';
 import { sanitiseSignature } from '../../../lib/emulator/private/sanitise-signature';
@@ -39,10 +46,11 @@ export function credentialsFor(manifest: Manifest): DesiredCredentials {
 }
 
 /**
- * The observed state (and ledger) of a tenant that has converged to `manifest`: what a successful apply leaves.
- * Emails and paths are stored in lower case to exercise case-insensitive comparison.
+ * The observed state of a tenant that has converged to `manifest`, and the stack's state: what a successful apply
+ * leaves (every declared object recorded, with the fingerprints of the credentials sent). Emails and paths are
+ * stored in lower case to exercise case-insensitive comparison.
  */
-export function observedFrom(manifest: Manifest): { observed: ObservedState; ledger: Ledger } {
+export function observedFrom(manifest: Manifest): { observed: ObservedState; state: StackState } {
   const paths = new Map<string, string>([['/', '/']]);
   const addPath = (path: string): void => {
     for (const p of orgUnitAncestry(path)) if (!paths.has(orgUnitKey(p))) paths.set(orgUnitKey(p), p.toLowerCase());
@@ -81,7 +89,7 @@ export function observedFrom(manifest: Manifest): { observed: ObservedState; led
   manifest.ownership.forEach((s) => s.kind === 'user' && userKeys.add(normaliseEmail(s.email)));
   const users: Record<string, Observed<UserRecord | null>> = {};
   const sendAs: Record<string, Observed<SendAsRecord[]>> = {};
-  const identities: Record<string, LedgerEntry> = {};
+  const identities: Record<string, SendAsCredentials> = {};
   const credentials = credentialsFor(manifest);
   const specsByUser = new Map<string, Manifest['sendAs']>();
   for (const s of manifest.sendAs) {
@@ -110,12 +118,13 @@ export function observedFrom(manifest: Manifest): { observed: ObservedState; led
           : {}),
       });
       if (s.smtp) {
-        const c = credentials[ledgerKey(s.userEmail, s.sendAsEmail)];
-        identities[ledgerKey(s.userEmail, s.sendAsEmail)] = {
-          passwordFingerprint: c?.passwordFingerprint ?? '',
-          usernameFingerprint: c?.usernameFingerprint ?? '',
-          endpoint: `${s.smtp.host}:${s.smtp.port}/${s.smtp.securityMode}`,
-        };
+        const c = credentials[identityKey(s.userEmail, s.sendAsEmail)];
+        if (c?.passwordFingerprint && c.usernameFingerprint)
+          identities[identityKey(s.userEmail, s.sendAsEmail)] = {
+            passwordFingerprint: c.passwordFingerprint,
+            usernameFingerprint: c.usernameFingerprint,
+            endpoint: credentialEndpoint(s.smtp.host, s.smtp.port, s.smtp.securityMode),
+          };
       }
     }
     sendAs[user] = ok(list);
@@ -137,6 +146,27 @@ export function observedFrom(manifest: Manifest): { observed: ObservedState; led
       scopeMembers,
       policyWrites: 'api',
     },
-    ledger: { version: 1, identities },
+    state: stateFrom(manifest, identities),
   };
+}
+
+/** The state an apply of `manifest` leaves, with `credentials` (by identity key) recorded on the identities. */
+export function stateFrom(manifest: Manifest, credentials: Record<string, SendAsCredentials> = {}): StackState {
+  const objects: Record<string, ManagedObject> = {};
+  for (const [id, object] of declaredObjects(manifest)) {
+    const learnt =
+      object.kind === 'sendAs'
+        ? { credentials: credentials[identityKey(object.spec.userEmail, object.spec.sendAsEmail)] }
+        : {};
+    objects[id] = {
+      ...recordOf(object, 'created', undefined, learnt),
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    } as ManagedObject;
+  }
+  return { ...emptyStackState(stackName(manifest.stack), '00000000-0000-4000-8000-000000000000'), objects };
+}
+
+/** A stack name the state accepts (arbitrary test manifests may carry odd ones). */
+function stackName(name: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name) ? name : 'test';
 }

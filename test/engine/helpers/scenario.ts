@@ -1,5 +1,5 @@
 import { diff } from '../../../lib/engine/diff';
-import type { Ledger } from '../../../lib/engine/ledger-types';
+import { emptyStackState, type StackState } from '../../../lib/state/stack-state';
 import type { ObservedState } from '../../../lib/engine/observed-state';
 import type { Plan } from '../../../lib/engine/plan';
 import { emptyManifest, type Manifest } from '../../../lib/model/manifest';
@@ -43,10 +43,11 @@ export function emptyTenant(): ObservedState {
   };
 }
 
-export function plan(
-  manifest: Manifest,
-  observed: ObservedState,
-  ledger: Ledger = { version: 1, identities: {} },
-): Plan {
-  return diff({ manifest, observed, ledger, credentials: credentialsFor(manifest), target: TARGET });
+/** An empty state of a stack that has been applied before (so nothing is "missing"). */
+export function noState(): StackState {
+  return emptyStackState('test', '00000000-0000-4000-8000-000000000000');
+}
+
+export function plan(manifest: Manifest, observed: ObservedState, state: StackState = noState()): Plan {
+  return diff({ manifest, observed, state, credentials: credentialsFor(manifest), target: TARGET });
 }

@@ -3,19 +3,19 @@ import type { OrgUnitRecord, WorkspaceAdmin } from '../../../admin/workspace-adm
 import { orgUnitKey } from '../../../model/org-unit-path';
 import type { FingerprintKey } from '../../../model/secret-ref';
 import { Semaphore } from '../../../util/concurrency';
-import type { ApplyLedger } from '../../ledger';
-import type { ApplyEvent } from '../apply-options';
+import type { Learnt } from '../../managed-objects';
+import type { ApplyEvent, ApplyState } from '../apply-options';
 
 /** What one change's executor reports back to the scheduler. Failures are thrown. */
 export type ChangeOutcome =
-  | { readonly status: 'done'; readonly note?: string }
+  | { readonly status: 'done'; readonly note?: string; readonly learnt?: Learnt }
   | { readonly status: 'pending'; readonly reason: string }
   | { readonly status: 'manual'; readonly steps: readonly string[] };
 
 /** Everything an executor needs, shared by all changes of one run. */
 export interface RunContext {
   readonly admin: WorkspaceAdmin;
-  readonly ledger: ApplyLedger;
+  readonly state: ApplyState;
   readonly fingerprintKey: FingerprintKey;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;

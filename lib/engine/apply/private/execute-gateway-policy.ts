@@ -17,6 +17,8 @@ export async function executeGatewayPolicy(ctx: RunContext, change: GatewayPolic
       return refusedAsManual(ctx, change.target.orgUnitPath, 'inherit', () =>
         removePolicy(ctx, change.target.policyName),
       );
+    case 'forget':
+      return { status: 'done', note: 'no longer managed; left in the tenant' };
     default:
       return unreachable(change, 'gateway-policy action');
   }
@@ -33,7 +35,7 @@ async function refusedAsManual(
     return await write();
   } catch (error) {
     if (!isAdminError(error, 'policyWriteRefused')) throw error;
-    await ctx.ledger.markPolicyWritesRefused();
+    await ctx.state.markPolicyWritesRefused();
     return { status: 'manual', steps: gatewayManualSteps(orgUnitPath, allow) };
   }
 }
@@ -51,8 +53,8 @@ async function setPolicy(
 ): Promise<ChangeOutcome> {
   const orgUnitId = await resolveOrgUnitId(ctx, orgUnitPath, knownOrgUnitId);
   try {
-    await retryNotFound(ctx, () => ctx.admin.setGatewayPolicy(orgUnitId, allow, policyName), 3);
-    return { status: 'done' };
+    const set = await retryNotFound(ctx, () => ctx.admin.setGatewayPolicy(orgUnitId, allow, policyName), 3);
+    return { status: 'done', learnt: { orgUnitId, ...(set.name ? { policyName: set.name } : {}) } };
   } catch (error) {
     if (policyName !== undefined || !isAdminError(error, 'alreadyExists')) throw error;
   }
@@ -60,9 +62,10 @@ async function setPolicy(
     (p) => p.orgUnitId === orgUnitId && p.type !== 'SYSTEM',
   );
   if (!existing) throw new Error(`the gateway policy of ${orgUnitPath} exists according to Google but is not listed`);
-  if (existing.allowUsersToUseExternalSmtpServers === allow) return { status: 'done', note: 'already existed' };
+  const learnt = { orgUnitId, policyName: existing.name };
+  if (existing.allowUsersToUseExternalSmtpServers === allow) return { status: 'done', note: 'already existed', learnt };
   await ctx.slot(() => ctx.admin.setGatewayPolicy(orgUnitId, allow, existing.name));
-  return { status: 'done', note: 'already existed; converged' };
+  return { status: 'done', note: 'already existed; converged', learnt };
 }
 
 async function removePolicy(ctx: RunContext, policyName: string): Promise<ChangeOutcome> {

@@ -13,6 +13,8 @@ export async function executeOrgUnit(ctx: RunContext, change: OrgUnitChange): Pr
       return updateOrgUnit(ctx, change);
     case 'delete':
       return deleteOrgUnit(ctx, change);
+    case 'forget':
+      return { status: 'done', note: 'no longer managed; left in the tenant' };
     default:
       return unreachable(change, 'organisational-unit action');
   }
@@ -49,7 +51,7 @@ async function createOrgUnit(ctx: RunContext, spec: OrgUnitSpec): Promise<Change
       ctx.admin.createOrgUnit({ name: spec.name, parentOrgUnitPath: spec.parentPath, description: spec.description }),
     );
     remember(ctx, created);
-    return { status: 'done' };
+    return { status: 'done', learnt: { orgUnitId: created.orgUnitId } };
   } catch (error) {
     if (!isAdminError(error, 'alreadyExists')) throw error;
   }
@@ -57,14 +59,15 @@ async function createOrgUnit(ctx: RunContext, spec: OrgUnitSpec): Promise<Change
   const existing = await findOrgUnit(ctx, spec.path);
   if (!existing) throw new Error(`organisational unit ${spec.path} exists according to Google but is not listed`);
   remember(ctx, existing);
+  const learnt = { orgUnitId: existing.orgUnitId };
   if (spec.description !== undefined && (existing.description ?? '') !== spec.description) {
     remember(
       ctx,
       await ctx.slot(() => ctx.admin.updateOrgUnit(existing.orgUnitPath, { description: spec.description })),
     );
-    return { status: 'done', note: 'already existed; description updated' };
+    return { status: 'done', note: 'already existed; description updated', learnt };
   }
-  return { status: 'done', note: 'already existed' };
+  return { status: 'done', note: 'already existed', learnt };
 }
 
 /**

@@ -9,8 +9,8 @@ import {
   type SendAsFieldName,
 } from '../../../model/send-as-fields';
 import { unreachable, type SendAsChange } from '../../change';
-import { ledgerEndpoint } from '../../ledger';
-import type { LedgerEntry } from '../../ledger-types';
+import type { SendAsCredentials } from '../../../state/stack-state';
+import { credentialEndpoint } from '../../credentials';
 import { isAdminError, type ChangeOutcome, type RunContext } from './context';
 
 type Target = SendAsChange['target'];
@@ -19,7 +19,14 @@ type MutableInput = { -readonly [K in keyof SendAsInput]?: SendAsInput[K] };
 /** A write ready to send: the body (holding resolved secrets: never log it) and what to record afterwards. */
 interface PreparedWrite {
   readonly body: MutableInput;
-  readonly ledgerEntry?: LedgerEntry;
+  /** Fingerprints (and references) of the credentials in the body, recorded once the write succeeded. */
+  readonly credentials?: SendAsCredentials;
+}
+
+/** What a write reports: a note for people, and the credentials it sent. */
+interface Written {
+  readonly note?: string;
+  readonly credentials?: SendAsCredentials;
 }
 
 /** Creates, patches, replaces or deletes one send-as identity, sending exactly the fields of its write. */
@@ -39,6 +46,8 @@ export async function executeSendAs(ctx: RunContext, change: SendAsChange): Prom
         createIdentity(ctx, change.target, change.desired, change.write.fields),
       );
     }
+    case 'forget':
+      return { status: 'done', note: 'no longer managed; left in the tenant' };
     default:
       return unreachable(change, 'send-as action');
   }
@@ -51,14 +60,14 @@ export async function executeSendAs(ctx: RunContext, change: SendAsChange): Prom
 async function withPropagation(
   ctx: RunContext,
   change: SendAsChange,
-  write: () => Promise<string | undefined>,
+  write: () => Promise<Written>,
 ): Promise<ChangeOutcome> {
   const start = ctx.now();
   let delay = Math.max(1, ctx.propagationRetryMs);
   for (;;) {
     try {
-      const note = await write();
-      return { status: 'done', note };
+      const { note, credentials } = await write();
+      return { status: 'done', note, ...(credentials ? { learnt: { credentials } } : {}) };
     } catch (error) {
       if (!isAdminError(error, 'failedPrecondition')) throw error;
       const elapsed = ctx.now() - start;
@@ -82,7 +91,7 @@ async function createIdentity(
   target: Target,
   spec: SendAsSpec,
   fields: readonly SendAsFieldName[],
-): Promise<string | undefined> {
+): Promise<Written> {
   const prepared = prepareWrite(ctx, spec, fields);
   let note: string | undefined;
   try {
@@ -104,8 +113,7 @@ async function createIdentity(
     }
     note = 'already existed; converged';
   }
-  await record(ctx, target, prepared);
-  return note;
+  return { note, credentials: prepared.credentials };
 }
 
 async function patchIdentity(
@@ -113,7 +121,7 @@ async function patchIdentity(
   target: Target,
   spec: SendAsSpec,
   fields: readonly SendAsFieldName[],
-): Promise<string | undefined> {
+): Promise<Written> {
   const prepared = prepareWrite(ctx, spec, fields);
   try {
     await ctx.slot(() => ctx.admin.patchSendAs(target.userEmail, target.sendAsEmail, prepared.body));
@@ -124,10 +132,9 @@ async function patchIdentity(
     const rest = fields.filter((f) => !creationFields(spec).includes(f));
     if (rest.length > 0)
       await ctx.slot(() => ctx.admin.patchSendAs(target.userEmail, spec.sendAsEmail, pick(prepared.body, rest)));
-    return created ?? 'was missing; created';
+    return { note: created.note ?? 'was missing; created', credentials: created.credentials };
   }
-  await record(ctx, target, prepared);
-  return undefined;
+  return { credentials: prepared.credentials };
 }
 
 async function deleteIdentity(ctx: RunContext, target: Target): Promise<ChangeOutcome> {
@@ -138,13 +145,7 @@ async function deleteIdentity(ctx: RunContext, target: Target): Promise<ChangeOu
     if (!isAdminError(error, 'notFound')) throw error;
     note = 'already gone';
   }
-  await ctx.ledger.removeIdentity(target.userEmail, target.sendAsEmail);
   return { status: 'done', note };
-}
-
-async function record(ctx: RunContext, target: Target, prepared: PreparedWrite): Promise<void> {
-  if (prepared.ledgerEntry)
-    await ctx.ledger.recordCredentials(target.userEmail, target.sendAsEmail, prepared.ledgerEntry);
 }
 
 /** The fields of `body` named in `fields`. */
@@ -157,7 +158,7 @@ function pick(body: MutableInput, fields: readonly SendAsFieldName[]): MutableIn
 /** Builds the request body of `fields` from the spec, resolving SMTP secrets now (never kept beyond the call). */
 function prepareWrite(ctx: RunContext, spec: SendAsSpec, fields: readonly SendAsFieldName[]): PreparedWrite {
   const body: MutableInput = {};
-  let ledgerEntry: LedgerEntry | undefined;
+  let credentials: SendAsCredentials | undefined;
   for (const field of fields) {
     if (field !== 'smtpMsa') {
       const value = plainSendAsField(field).desired(spec);
@@ -174,13 +175,15 @@ function prepareWrite(ctx: RunContext, spec: SendAsSpec, fields: readonly SendAs
     const username = typeof smtp.username === 'string' ? smtp.username : secret(ctx, spec, 'username', smtp.username);
     const password = secret(ctx, spec, 'password', smtp.password);
     body.smtpMsa = { host: smtp.host, port: smtp.port, securityMode: smtp.securityMode, username, password };
-    ledgerEntry = {
+    credentials = {
       passwordFingerprint: fingerprintSecret(password, ctx.fingerprintKey),
       usernameFingerprint: fingerprintSecret(username, ctx.fingerprintKey),
-      endpoint: ledgerEndpoint(smtp.host, smtp.port, smtp.securityMode),
+      endpoint: credentialEndpoint(smtp.host, smtp.port, smtp.securityMode),
+      passwordRef: smtp.password.ref,
+      ...(typeof smtp.username === 'string' ? {} : { usernameRef: smtp.username.ref }),
     };
   }
-  return { body, ledgerEntry };
+  return { body, credentials };
 }
 
 function secret(ctx: RunContext, spec: SendAsSpec, field: string, ref: SecretRef): string {

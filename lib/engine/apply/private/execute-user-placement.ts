@@ -7,7 +7,9 @@ export async function executeUserPlacement(ctx: RunContext, change: UserPlacemen
     case 'update':
       await retryNotFound(ctx, () => ctx.admin.moveUser(change.target.email, change.write.orgUnitPath), 3);
       return { status: 'done' };
+    case 'forget':
+      return { status: 'done', note: 'no longer managed; left in the tenant' };
     default:
-      return unreachable(change.action, 'user-placement action');
+      return unreachable(change, 'user-placement action');
   }
 }

@@ -12,7 +12,7 @@ import type { Change } from '../../change';
 export function checkRunInputs(changes: readonly Change[], env: NodeJS.ProcessEnv, cwd: string): void {
   const problems: string[] = [];
   for (const change of changes) {
-    if (change.kind !== 'sendAs' || change.action === 'delete') continue;
+    if (change.kind !== 'sendAs' || change.action === 'delete' || change.action === 'forget') continue;
     if (!change.write.fields.includes('smtpMsa')) continue;
     const smtp = change.desired.smtp;
     if (!smtp) {

@@ -8,6 +8,7 @@ export const SYMBOL: Record<ChangeAction, string> = {
   delete: '-',
   replace: '±',
   manual: '!',
+  forget: '·',
 };
 
 export const KIND_ORDER: readonly ChangeKind[] = ['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs'];
@@ -25,6 +26,7 @@ export const ACTION_TITLE: Record<ChangeAction, string> = {
   delete: 'Delete',
   replace: 'Replace (delete, then create)',
   manual: 'Manual steps',
+  forget: 'No longer managed (left in the tenant)',
 };
 
 function plural(n: number, one: string, many: string = `${one}s`): string {
@@ -65,7 +67,8 @@ export function summaryLine(plan: Plan, title = 'Plan'): string {
     return title === 'Drift' ? 'No drift. The tenant matches the code.' : 'No changes. The tenant matches the code.';
   }
   const replace = s.replace > 0 ? `, ${s.replace} to replace` : '';
-  return `${title}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replace}, ${plural(s.manual, 'manual step')}.`;
+  const forget = s.forget > 0 ? `, ${s.forget} to forget` : '';
+  return `${title}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${replace}${forget}, ${plural(s.manual, 'manual step')}.`;
 }
 
 /** Changes grouped by kind, in plan order within each group. */
@@ -78,6 +81,10 @@ export function groupByKind(changes: readonly Change[]): Array<[ChangeKind, Chan
   }
   return KIND_ORDER.filter((k) => groups.has(k)).map((k) => [k, groups.get(k) as Change[]]);
 }
+
+/** What a missing state means, said plainly in every format. */
+export const STATE_MISSING_NOTE =
+  'No state recorded for this stack (first run, or the state was lost): removals from code cannot be detected, and every SMTP credential will be sent.';
 
 /** Whether the plan is a drift report. */
 export function isDrift(plan: Plan): boolean {

@@ -4,7 +4,7 @@ import type { RunningEmulator, SeedTenant } from '../../../../lib/emulator';
 import { applyPlan, type ApplyOptions, type ApplyResult } from '../../../../lib/engine/apply';
 import { fingerprintCredentials } from '../../../../lib/engine/credentials';
 import { diff } from '../../../../lib/engine/diff';
-import type { LedgerStore } from '../../../../lib/engine/ledger';
+import type { StateStore } from '../../../../lib/state/state-store';
 import { observe } from '../../../../lib/engine/observe';
 import type { Plan } from '../../../../lib/engine/plan';
 import { emptyManifest, type Manifest } from '../../../../lib/model/manifest';
@@ -75,19 +75,19 @@ export function emulatorAdmin(emulator: RunningEmulator): WorkspaceAdmin {
   });
 }
 
-/** Observes, diffs against the ledger and returns the plan, as `mailpolicy plan` does. */
+/** Observes, diffs against the state and returns the plan, as `mailpolicy plan` does. */
 export async function planRollout(
   admin: WorkspaceAdmin,
   manifest: Manifest,
-  ledger: LedgerStore,
+  state: StateStore,
   key: FingerprintKey,
   env: NodeJS.ProcessEnv,
 ): Promise<Plan> {
-  const observed = await observe(admin, manifest, { concurrency: 20 });
+  const observed = await observe(admin, manifest, { concurrency: 20, state: state.state });
   return diff({
     manifest,
     observed,
-    ledger: ledger.load(),
+    state: state.state,
     credentials: fingerprintCredentials(manifest, key, env),
     target: admin.target,
   });

@@ -157,6 +157,7 @@ export function planOf(changes: Change[]): Plan {
       delete: 0,
       replace: 0,
       manual: 0,
+      forget: 0,
       unchanged: 0,
       indeterminate: 0,
       blockingFindings: 0,
