@@ -58,6 +58,8 @@ export const AttributeChangeSchema = z
     before: z.unknown().optional(),
     after: z.unknown().optional(),
     sensitive: z.literal(true).optional(),
+    /** Describes the code, not the tenant (where a secret is read from): never drift. */
+    codeOnly: z.literal(true).optional(),
   })
   .strict();
 export type AttributeChange = z.infer<typeof AttributeChangeSchema>;

@@ -10,6 +10,7 @@ import {
   smtpEndpointDifferences,
   type SendAsFieldName,
 } from '../model/send-as-fields';
+import type { SendAsCredentials } from '../state/stack-state';
 import type { AttributeChange, SecurityFlag, SendAsChange } from './change';
 import {
   defaultSwitchChangeId,
@@ -206,6 +207,7 @@ function creation(spec: SendAsSpec): { attributes: AttributeChange[]; fields: Se
       { name: 'smtp.port', after: spec.smtp.port },
       { name: 'smtp.securityMode', after: spec.smtp.securityMode },
       ...SENSITIVE,
+      ...sourceAttributes(spec),
     );
   }
   return { attributes, fields };
@@ -275,7 +277,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     const endpoint = smtpEndpointDifferences(smtp, live.smtpMsa);
     if (endpoint.length > 0) {
       // A new endpoint always re-sends the credentials.
-      attributes.push(...endpoint, ...SENSITIVE);
+      attributes.push(...endpoint, ...SENSITIVE, ...sourceAttributes(spec));
       fields.push('smtpMsa');
       noteUnresolved(ctx, spec);
     } else {
@@ -326,13 +328,19 @@ function credentialChanges(
     return { attributes: [...SENSITIVE], reason: CREDENTIALS_UNRECORDED };
   }
   const desired = ctx.input.credentials?.[key];
-  const out: AttributeChange[] = [];
+  // Where a secret is read from is not secret: a changed reference is shown, and the credential sent again.
+  const out: AttributeChange[] = sourceChanges(spec, entry);
   const problems: string[] = [];
   const pairs: Array<[string, string | undefined, string | undefined]> = [
     ['smtp.username', entry.usernameFingerprint, desired?.usernameFingerprint],
     ['smtp.password', entry.passwordFingerprint, desired?.passwordFingerprint],
   ];
+  const moved = new Set(out.map((a) => a.name));
   for (const [name, recorded, wanted] of pairs) {
+    if (moved.has(`${name}.source`)) {
+      out.push({ name, sensitive: true }); // read from somewhere else now: sent again whatever it holds
+      continue;
+    }
     if (wanted === undefined) {
       problems.push(`${name} cannot be checked here (${desired?.unresolved?.join('; ') || 'secret not resolvable'})`);
       continue;
@@ -347,6 +355,36 @@ function credentialChanges(
   if (problems.length > 0)
     ctx.notes.push({ subject, message: `SMTP credentials not verified: ${problems.join('; ')}.` });
   return { attributes: out };
+}
+
+/** The references of the SMTP secrets a spec declares, by attribute. */
+function secretSources(spec: SendAsSpec): Array<[string, string | undefined]> {
+  const smtp = spec.smtp;
+  if (!smtp) return [];
+  return [
+    ['smtp.username.source', typeof smtp.username === 'string' ? undefined : smtp.username.ref],
+    ['smtp.password.source', smtp.password.ref],
+  ];
+}
+
+/** Plan attributes naming where the secrets come from (`env:NAME`, `file:PATH`): never values. */
+function sourceAttributes(spec: SendAsSpec): AttributeChange[] {
+  return secretSources(spec).flatMap(([name, ref]) =>
+    ref === undefined ? [] : [{ name, after: ref, codeOnly: true as const }],
+  );
+}
+
+/** The secret references that changed since the credentials were last sent (`env:A` → `file:/x`). */
+function sourceChanges(spec: SendAsSpec, recorded: SendAsCredentials): AttributeChange[] {
+  const before: Record<string, string | undefined> = {
+    'smtp.username.source': recorded.usernameRef,
+    'smtp.password.source': recorded.passwordRef,
+  };
+  return secretSources(spec).flatMap(([name, ref]) =>
+    before[name] !== undefined && ref !== undefined && before[name] !== ref
+      ? [{ name, before: before[name], after: ref, codeOnly: true as const }]
+      : [],
+  );
 }
 
 function noteUnresolved(ctx: DiffContext, spec: SendAsSpec): void {

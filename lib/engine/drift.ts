@@ -11,7 +11,7 @@ import type { Plan } from './plan';
  */
 function driftOf(change: Change): Change | undefined {
   if (!DRIFT_CAUSES.has(change.cause)) return undefined;
-  const attributes = change.attributes.filter((a) => a.sensitive !== true);
+  const attributes = change.attributes.filter((a) => a.sensitive !== true && a.codeOnly !== true);
   return attributes.length === change.attributes.length ? change : { ...change, attributes };
 }
 

@@ -210,6 +210,7 @@ describe('diff rules', () => {
       'smtp.securityMode',
       'smtp.username',
       'smtp.password',
+      'smtp.password.source',
     ]);
     expect(up.changes[0].security).toEqual(['smtp-without-tls']);
     const removed: Manifest = { ...m, sendAs: [{ ...m.sendAs[0], smtp: undefined }] };
