@@ -13,6 +13,7 @@ import {
   manifestInvalidError,
   runRulePack,
   safeParseManifest,
+  type Acknowledgement,
   type Manifest,
 } from '../model';
 
@@ -44,6 +45,22 @@ export interface MailPolicyProps {
    * @default 'my_customer' (the customer of the authenticated admin)
    */
   readonly customerId?: string;
+}
+
+/** Options of {@link MailPolicy.acknowledge}. */
+export interface AcknowledgeOptions {
+  /**
+   * The finding's subject the acknowledgement is limited to, for example `orgUnit:/Sales`.
+   *
+   * @default - every subject of the rule
+   */
+  readonly subject?: string;
+  /**
+   * The last day (UTC, `YYYY-MM-DD`) the acknowledgement holds; from the day after, the finding counts again.
+   *
+   * @default - no expiry
+   */
+  readonly expires?: string;
 }
 
 /** The command the synthesised `null_resource` runs; values travel in its environment, never in this string. */
@@ -92,7 +109,8 @@ export class MailPolicy extends Construct {
   private readonly stack: TerraformStack;
   private readonly synthesised: () => void;
   private readonly ownedScopes: Array<IOrgUnit | IUser> = [];
-  private readonly acks: Array<{ ruleId: string; reason: string; subject?: string }> = [];
+  private readonly gatewayScopes: Array<{ readonly orgUnitPath: string; readonly constructPath: string }> = [];
+  private readonly acks: Acknowledgement[] = [];
 
   public constructor(scope: Construct, id: string, props: MailPolicyProps) {
     super(scope, id);
@@ -112,6 +130,7 @@ export class MailPolicy extends Construct {
             : { kind: 'user', email: (target as IUser).email, constructPath: target.node.path },
         );
       }
+      for (const scope of this.gatewayScopes) manifest.ownership.push({ kind: 'gatewayPolicies', ...scope });
       manifest.acknowledgements.push(...this.acks.map((a) => ({ ...a })));
     });
 
@@ -142,15 +161,48 @@ export class MailPolicy extends Construct {
   }
 
   /**
+   * Makes this stack authoritative over the "Allow per-user outbound gateways" setting of the whole customer: every
+   * explicit policy the stack does not declare (set in the console, or left by earlier code) is planned for
+   * deletion, so those OUs inherit again — the code is the whole truth about who may bypass the outbound gateway.
+   * Without it, undeclared allowances are shown in every plan (MPR-LIVE-UNDECLARED-GATEWAY) and left alone.
+   */
+  public ownGatewayPolicies(): void {
+    this.gatewayScopes.push({ orgUnitPath: '/', constructPath: this.node.path });
+  }
+
+  /**
+   * Like {@link ownGatewayPolicies}, for the OU subtree of `orgUnit` only (for a stack that shares the tenant with
+   * others).
+   */
+  public ownGatewayPoliciesUnder(orgUnit: IOrgUnit): void {
+    if (!OrgUnit.isOrgUnit(orgUnit)) {
+      throw new MailPolicyError(
+        ErrorCodes.MANIFEST_INVALID,
+        `${this.node.path}: ownGatewayPoliciesUnder: expected an OrgUnit (new OrgUnit / OrgUnit.fromPath), received ${String(orgUnit)}`,
+      );
+    }
+    this.gatewayScopes.push({ orgUnitPath: orgUnit.orgUnitPath, constructPath: orgUnit.node.path });
+  }
+
+  /**
    * Accepts a warning-level finding of the rule pack on purpose, so it no longer fails synth (it stays in plans,
-   * marked acknowledged). Error-level findings cannot be acknowledged.
+   * marked acknowledged, and the markdown plan lists it with its reason and date for auditors). Error-level
+   * findings cannot be acknowledged. An acknowledgement with `expires` stops suppressing the finding after that
+   * day, like ScubaGoggles' `omitpolicy` expirations: synth fails again, naming the date.
    *
    * @param ruleId the finding's rule id, for example `MPR-GATEWAY-UNUSED`
    * @param reason why it is fine here; recorded in the manifest and shown in plans
-   * @param subject limit the acknowledgement to one subject, for example `orgUnit:/Sales` (default: every subject)
+   * @param options the subject it is limited to (for example `orgUnit:/Sales`; a string is the subject), and the
+   *   last day it holds (`expires: 'YYYY-MM-DD'`, UTC). Default: every subject, no expiry
    */
-  public acknowledge(ruleId: string, reason: string, subject?: string): void {
-    this.acks.push({ ruleId, reason, subject });
+  public acknowledge(ruleId: string, reason: string, options?: string | AcknowledgeOptions): void {
+    const o: AcknowledgeOptions = typeof options === 'string' ? { subject: options } : (options ?? {});
+    this.acks.push({
+      ruleId,
+      reason,
+      ...(o.subject !== undefined ? { subject: o.subject } : {}),
+      ...(o.expires !== undefined ? { expires: o.expires } : {}),
+    });
   }
 
   /**

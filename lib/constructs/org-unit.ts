@@ -3,6 +3,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { ROOT_PATH, joinOrgUnitPath, orgUnitSegments, parentOrgUnitPath } from '../model';
 
 import { registerContribution } from './private/contributor';
+import type { RemovalPolicy } from './removal-policy';
 import { watchStack } from './private/stack-policy';
 
 const ORG_UNIT_SYM = Symbol.for('workspace-mail-policy.OrgUnit');
@@ -37,6 +38,12 @@ export interface OrgUnitProps {
    * @default - no move: the OU is looked up at its path only
    */
   readonly movedFrom?: string;
+  /**
+   * What happens in the tenant when this construct is removed from the code.
+   *
+   * @default - RemovalPolicy.DESTROY when this stack created the OU, RemovalPolicy.RETAIN when it existed before (an OU someone else made is never deleted because code stopped naming it); a deletion Google would refuse (the OU still holds users or other OUs) is refused in the plan
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 function markOrgUnit(construct: IConstruct): void {
@@ -109,6 +116,7 @@ export class OrgUnit extends Construct implements IOrgUnit {
         description: p.description,
         managed: true,
         movedFrom: p.movedFrom,
+        removalPolicy: p.removalPolicy,
         constructPath: this.node.path,
       });
     });

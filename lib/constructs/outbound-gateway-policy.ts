@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 
 import type { IOrgUnit } from './org-unit';
+import type { RemovalPolicy } from './removal-policy';
 import { registerContribution } from './private/contributor';
 import { watchStack } from './private/stack-policy';
 
@@ -14,6 +15,12 @@ export interface OutboundGatewayPolicyProps {
    * smallest OU that needs it: mail sent this way bypasses the domain's own outbound gateway.
    */
   readonly allowPerUserOutboundGateways: boolean;
+  /**
+   * What happens in the tenant when this construct is removed from the code.
+   *
+   * @default RemovalPolicy.DESTROY: the explicit policy is deleted and the OU inherits its parent's setting again
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -33,6 +40,7 @@ export class OutboundGatewayPolicy extends Construct {
       manifest.gatewayPolicies.push({
         orgUnitPath: p.orgUnit?.orgUnitPath as string,
         allowPerUserOutboundGateways: p.allowPerUserOutboundGateways as boolean,
+        removalPolicy: p.removalPolicy,
         constructPath: this.node.path,
       });
     });

@@ -5,6 +5,7 @@ import type { SendAsSpec, SmtpEndpoint } from '../model';
 import { normalisedEmailProp, registerContribution, type ManifestContext } from './private/contributor';
 import { watchStack } from './private/stack-policy';
 import { Secret } from './secret';
+import type { RemovalPolicy } from './removal-policy';
 import type { SecurityMode } from './security-mode';
 import type { IUser } from './user';
 
@@ -67,6 +68,12 @@ export interface SendAsIdentityProps {
    * raises the warning MPR-EXTERNAL-WITHOUT-SMTP)
    */
   readonly smtp?: SmtpEndpointProps;
+  /**
+   * What happens in the tenant when this construct is removed from the code.
+   *
+   * @default RemovalPolicy.DESTROY: the identity is deleted (a user's primary address never is)
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** A manifest `SecretRef` for a prop that should hold a `Secret`; never copies a plain value. */
@@ -113,6 +120,7 @@ export class SendAsIdentity extends Construct {
         treatAsAlias: p.treatAsAlias,
         isDefault: p.isDefault,
         smtp: p.smtp === undefined || p.smtp === null ? undefined : smtpSpec(p.smtp, context),
+        removalPolicy: p.removalPolicy,
         constructPath: this.node.path,
       };
       manifest.sendAs.push(spec);

@@ -40,6 +40,10 @@ export const FindingSchema = z
     constructPath: z.string().optional(),
     /** The reason given by `acknowledge()`, when the finding was accepted on purpose. */
     acknowledged: z.string().optional(),
+    /** The last day the acknowledgement holds, when it expires. */
+    acknowledgedUntil: z.string().optional(),
+    /** Set when an acknowledgement matched but expired on that day: the finding counts again. */
+    acknowledgementExpired: z.string().optional(),
     /**
      * A warning about a live fact the stack does not own (for example a gateway allowance another stack or the
      * console made): shown in every plan, never blocking it. @default - warnings block until acknowledged
@@ -63,6 +67,11 @@ export function formatValidationIssue(issue: ValidationIssue): string {
 /** Renders one finding as a line. */
 export function formatFinding(finding: Finding): string {
   const where = finding.constructPath ?? finding.subject;
-  const ack = finding.acknowledged ? ` (acknowledged: ${finding.acknowledged})` : '';
+  const until = finding.acknowledgedUntil ? ` until ${finding.acknowledgedUntil}` : '';
+  const ack = finding.acknowledged
+    ? ` (acknowledged${until}: ${finding.acknowledged})`
+    : finding.acknowledgementExpired
+      ? ` (the acknowledgement expired on ${finding.acknowledgementExpired}: review it, then renew it with a new date or fix the finding)`
+      : '';
   return `${finding.level.toUpperCase()} ${finding.ruleId} ${where}: ${finding.message} Fix: ${finding.fix}${ack}`;
 }

@@ -127,6 +127,8 @@ export const AcknowledgementSchema = z
     reason: z.string(),
     /** Restricts the acknowledgement to one subject (for example `orgUnit:/Sales`); all subjects when absent. */
     subject: z.string().optional(),
+    /** The last day it holds (`YYYY-MM-DD`, UTC); past it the finding counts again. No expiry when absent. */
+    expires: z.string().optional(),
   })
   .strict();
 

@@ -53,6 +53,8 @@ export function renderJson(plan: Plan): string {
       fix: f.fix,
       ...(f.constructPath !== undefined ? { constructPath: f.constructPath } : {}),
       ...(f.acknowledged !== undefined ? { acknowledged: f.acknowledged } : {}),
+      ...(f.acknowledgedUntil !== undefined ? { acknowledgedUntil: f.acknowledgedUntil } : {}),
+      ...(f.acknowledgementExpired !== undefined ? { acknowledgementExpired: f.acknowledgementExpired } : {}),
       ...(f.advisory ? { advisory: true } : {}),
     })),
     indeterminate: plan.indeterminate.map((r) => ({ kind: r.kind, subject: r.subject, error: r.error })),

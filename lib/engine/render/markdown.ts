@@ -121,9 +121,28 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
       cuttable: false,
     });
     for (const f of plan.findings) {
-      const ack = f.acknowledged ? ` (acknowledged: ${oneLine(f.acknowledged)})` : '';
+      const ack = f.acknowledged
+        ? ` (acknowledged: ${oneLine(f.acknowledged)})`
+        : f.acknowledgementExpired
+          ? ` **(acknowledgement expired on ${f.acknowledgementExpired})**`
+          : '';
       body.push({
         text: `| ${f.level} | ${code(f.ruleId)} | ${code(f.subject)} | ${oneLine(f.message)}${ack} | ${oneLine(f.fix)} |\n`,
+        cuttable: true,
+      });
+    }
+    body.push({ text: '\n', cuttable: false });
+  }
+  const exceptions = plan.findings.filter((f) => f.acknowledged !== undefined);
+  if (exceptions.length > 0) {
+    // For auditors: every finding accepted on purpose, why, and until when.
+    body.push({
+      text: '### Accepted exceptions\n\n| rule | subject | reason | until |\n|---|---|---|---|\n',
+      cuttable: false,
+    });
+    for (const f of exceptions) {
+      body.push({
+        text: `| ${code(f.ruleId)} | ${code(f.subject)} | ${oneLine(f.acknowledged ?? '')} | ${f.acknowledgedUntil ?? 'no expiry'} |\n`,
         cuttable: true,
       });
     }

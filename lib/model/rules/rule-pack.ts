@@ -14,20 +14,52 @@ export const RULE_PACK: readonly FindingRule[] = [
   externalWithoutSmtpRule,
 ];
 
-function acknowledgementFor(finding: Finding, acks: readonly Acknowledgement[]): Acknowledgement | undefined {
-  return acks.find((a) => a.ruleId === finding.ruleId && (a.subject === undefined || a.subject === finding.subject));
+function acknowledgementsFor(finding: Finding, acks: readonly Acknowledgement[]): Acknowledgement[] {
+  return acks.filter((a) => a.ruleId === finding.ruleId && (a.subject === undefined || a.subject === finding.subject));
+}
+
+/** Today in UTC as `YYYY-MM-DD`, the form acknowledgements expire in. */
+export function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
 }
 
 /**
- * Runs every rule over the manifest. Findings matched by an acknowledgement of the manifest (same rule id and,
- * when the acknowledgement names one, the same subject) carry `acknowledged: <reason>`. Pure.
+ * Applies the manifest's acknowledgements to findings: a finding matched by one (same rule id and, when it names
+ * one, the same subject) that has not expired carries `acknowledged: <reason>` (and `acknowledgedUntil`); one
+ * matched only by expired acknowledgements carries `acknowledgementExpired: <date>` and counts again. An
+ * acknowledgement holds through its `expires` day (UTC). Pure given `now`.
  */
-export function runRulePack(manifest: Manifest, rules: readonly FindingRule[] = RULE_PACK): Finding[] {
-  return rules.flatMap((rule) =>
-    rule.check(manifest).map((finding) => {
-      const ack = acknowledgementFor(finding, manifest.acknowledgements);
-      return ack ? { ...finding, acknowledged: ack.reason } : finding;
-    }),
+export function acknowledge(findings: readonly Finding[], manifest: Manifest, now: Date = new Date()): Finding[] {
+  const today = utcDay(now);
+  return findings.map((finding) => {
+    const matching = acknowledgementsFor(finding, manifest.acknowledgements);
+    const active = matching.find((a) => a.expires === undefined || a.expires >= today);
+    if (active)
+      return {
+        ...finding,
+        acknowledged: active.reason,
+        ...(active.expires !== undefined ? { acknowledgedUntil: active.expires } : {}),
+      };
+    const expired = matching
+      .map((a) => a.expires)
+      .sort()
+      .pop();
+    return expired !== undefined ? { ...finding, acknowledgementExpired: expired } : finding;
+  });
+}
+
+/**
+ * Runs every rule over the manifest and applies its acknowledgements (see {@link acknowledge}). Pure given `now`.
+ */
+export function runRulePack(
+  manifest: Manifest,
+  rules: readonly FindingRule[] = RULE_PACK,
+  now: Date = new Date(),
+): Finding[] {
+  return acknowledge(
+    rules.flatMap((rule) => rule.check(manifest)),
+    manifest,
+    now,
   );
 }
 

@@ -80,9 +80,16 @@ export const duplicateGatewayPolicyRule: ValidationRule = {
 const RULE_ID = /^MPR-[A-Z0-9-]+$/;
 
 /** Acknowledgements name a rule id and give a reason. */
+/** Whether `text` is a real calendar date written `YYYY-MM-DD`. */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
 export const acknowledgementRule: ValidationRule = {
   code: 'MPV-ACK',
-  description: 'Acknowledgements name a rule id (MPR-…) and give a non-empty reason.',
+  description: 'Acknowledgements name a rule id (MPR-…), give a non-empty reason and, if they expire, a real date.',
   check(manifest: Manifest): ValidationIssue[] {
     const out: ValidationIssue[] = [];
     manifest.acknowledgements.forEach((a, i) => {
@@ -93,6 +100,11 @@ export const acknowledgementRule: ValidationRule = {
       if (a.reason.trim().length === 0) {
         out.push(
           issueAt('MPV-ACK', site, 'reason', a.reason, 'a non-empty reason', 'acknowledgement without a reason'),
+        );
+      }
+      if (a.expires !== undefined && !isCalendarDate(a.expires)) {
+        out.push(
+          issueAt('MPV-ACK', site, 'expires', a.expires, 'a date YYYY-MM-DD (UTC)', 'expiry is not a calendar date'),
         );
       }
     });
