@@ -8,6 +8,10 @@ import { PROJECT_SCOPES } from './private/methods';
 import { parseSeedTenant, type SeedTenant } from './seed';
 import { isLoopbackHost } from './private/loopback';
 import { startEmulator } from './start-emulator';
+import { startStorageEmulator, type RunningStorageEmulator } from './storage-emulator';
+
+/** The bucket the Cloud Storage emulator of `mailpolicy emulator` starts with. */
+const DEFAULT_STATE_BUCKET = 'mailpolicy-state';
 
 /** Where the key file goes when `--write-credentials` is not given (relative to the working directory). */
 export const DEFAULT_KEY_FILE = join('.mailpolicy', 'emulator-key.json');
@@ -40,6 +44,8 @@ Options:
   --quota-project UNITS_PER_MINUTE  Gmail quota units per minute per project (default unlimited)
   --quota-user UNITS_PER_MINUTE     Gmail quota units per minute per user (default unlimited)
   --random-seed N                seed for faults and jitter (repeatable runs)
+  --storage-port N               port of the Cloud Storage emulator for gs:// state (default 0: a free port)
+  --storage-bucket NAME,...      buckets it starts with (default mailpolicy-state)
   --help                         show this help
 
 Control API (test knobs, never on Google's paths): POST /emulator/v1/reset, POST /emulator/v1/seed,
@@ -91,10 +97,16 @@ const VALUE_FLAGS = [
   '--quota-project',
   '--quota-user',
   '--random-seed',
+  '--storage-port',
+  '--storage-bucket',
 ];
 
 interface Parsed {
   options: EmulatorOptions;
+  /** The Cloud Storage emulator's port (0: a free one). */
+  storagePort: number;
+  /** Buckets the storage emulator starts with. */
+  storageBuckets: string[];
   credentials?: string;
   scopes?: string[];
   help: boolean;
@@ -103,7 +115,7 @@ interface Parsed {
 /** Parses the flags of `mailpolicy emulator`; throws UsageError naming the flag. */
 function parse(argv: readonly string[]): Parsed {
   const o: { -readonly [K in keyof EmulatorOptions]: EmulatorOptions[K] } = {};
-  const out: Parsed = { options: o, help: false };
+  const out: Parsed = { options: o, help: false, storagePort: 0, storageBuckets: [DEFAULT_STATE_BUCKET] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') {
@@ -176,6 +188,15 @@ function parse(argv: readonly string[]): Parsed {
       case '--random-seed':
         o.randomSeed = Math.trunc(number(flag, value));
         break;
+      case '--storage-port':
+        out.storagePort = number(flag, value);
+        break;
+      case '--storage-bucket':
+        out.storageBuckets = value
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== '');
+        break;
       default:
         throw new UsageError(`Unknown option ${flag}; see --help.`);
     }
@@ -212,6 +233,20 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     );
     return 1;
   }
+  let storage: RunningStorageEmulator;
+  try {
+    storage = await startStorageEmulator({
+      host: parsed.options.host,
+      port: parsed.storagePort,
+      buckets: parsed.storageBuckets,
+    });
+  } catch (err) {
+    await emulator.close();
+    process.stderr.write(
+      `mailpolicy emulator: cannot start the Cloud Storage emulator on port ${parsed.storagePort}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
   const keyFile = resolvePath(parsed.credentials ?? DEFAULT_KEY_FILE);
   mkdirSync(dirname(keyFile), { recursive: true });
   const key = emulator.writeCredentials(keyFile, { scopes: parsed.scopes ?? PROJECT_SCOPES });
@@ -223,6 +258,7 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     `  Directory           ${emulator.url}/admin/directory/v1/customer/{customerId}/orgunits, …/users, …/groups`,
     `  Cloud Identity      ${emulator.url}/v1/policies and ${emulator.url}/v1beta1/policies`,
     `  control API         ${emulator.url}/emulator/v1/…`,
+    `  Cloud Storage       ${storage.url} (buckets: ${storage.bucketNames().join(', ') || 'none'}; for gs:// stack state)`,
     `  customer ${emulator.customerId}, data ${parsed.options.dataFile ?? ':memory:'}`,
     `  service-account key written to ${keyFile} (${key.client_email}, mode 0600)`,
     '',
@@ -232,6 +268,12 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     admin
       ? `  export MAILPOLICY_ADMIN=${shellQuote(admin)}`
       : '  (the tenant has no super admin: seed a user with "isAdmin": true, then export MAILPOLICY_ADMIN=<that user>)',
+    '',
+    "To keep the stacks' state in its Cloud Storage as well (optional):",
+    `  export STORAGE_EMULATOR_HOST=${shellQuote(storage.url)}`,
+    storage.bucketNames().length > 0
+      ? `  export MAILPOLICY_STATE=${shellQuote(`gs://${storage.bucketNames()[0]}/mailpolicy`)}`
+      : '  (no bucket: start with --storage-bucket NAME, then export MAILPOLICY_STATE=gs://NAME/PREFIX)',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\nPress Ctrl+C to stop.\n`);
@@ -244,6 +286,7 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await storage.close();
   await emulator.close();
   return 0;
 }

@@ -6,3 +6,4 @@ export * from './smtp-stand-in';
 export * from './test-certificate';
 export { PROJECT_SCOPES } from './private/methods';
 export { sanitiseSignature } from './private/sanitise-signature';
+export * from './storage-emulator';
