@@ -39,10 +39,19 @@ export function diffOrgUnits(ctx: DiffContext): void {
     const origin = live.get(orgUnitKey(spec.movedFrom));
     if (origin) ctx.moves.set(orgUnitKey(spec.movedFrom), spec.path);
   }
+  // Where each live OU will be once this plan's moves are done: an OU under a moved parent moves with it.
+  const projected = new Map<string, OrgUnitRecord>();
+  if (ctx.moves.size > 0)
+    for (const ou of live.values()) {
+      const to = orgUnitKey(ctx.projectPath(ou.orgUnitPath));
+      // The moved OUs themselves are handled as moves below; this is for what moves along with them.
+      if (ctx.moves.has(orgUnitKey(ou.orgUnitPath))) continue;
+      if (to !== orgUnitKey(ou.orgUnitPath) && !live.has(to)) projected.set(to, ou);
+    }
   for (const spec of specs) {
     const key = orgUnitKey(spec.path);
     const id = orgUnitChangeId(spec.path);
-    const current = live.get(key);
+    const current = live.get(key) ?? projected.get(key);
     if (spec.managed === false) {
       if (current) {
         ctx.liveOrgUnitFor.set(key, current);

@@ -1,8 +1,14 @@
 import { normaliseEmail } from '../model/email';
 import { isWithinOrgUnit, orgUnitDepth, orgUnitKey } from '../model/org-unit-path';
 import { orgUnitSubject } from '../model/rules/finding-rule';
-import type { GatewayPolicyObject, OrgUnitObject, SendAsObject, UserPlacementObject } from '../state/stack-state';
-import { placementChangeId } from './change-ids';
+import type {
+  GatewayPolicyObject,
+  ManagedObject,
+  OrgUnitObject,
+  SendAsObject,
+  UserPlacementObject,
+} from '../state/stack-state';
+import { gatewayPolicyChangeId, orgUnitChangeId, placementChangeId } from './change-ids';
 import { gatewayManualSteps } from './diff-gateway-policies';
 import { declaredObjects } from './managed-objects';
 import { scopeMembersKey } from './observe';
@@ -24,7 +30,7 @@ const RETAINED = 'removed from code; removalPolicy RETAIN: it will no longer be 
 export function diffRemovals(ctx: DiffContext): void {
   const declared = declaredObjects(ctx.input.manifest);
   const removed = [...ctx.managed.entries()]
-    .filter(([id]) => !declared.has(id))
+    .filter(([id, object]) => !declared.has(id) && !movedByThisPlan(ctx, object, declared))
     .sort((a, b) => compareStrings(a[0], b[0]));
   const identities: Array<[string, SendAsObject]> = [];
   const policies: Array<[string, GatewayPolicyObject]> = [];
@@ -39,6 +45,22 @@ export function diffRemovals(ctx: DiffContext): void {
   for (const [id, object] of identities) removeIdentity(ctx, id, object);
   for (const [id, object] of policies) removePolicy(ctx, id, object, identities);
   removeOrgUnits(ctx, orgUnits);
+}
+
+/**
+ * Whether a state record is of an OU (or its gateway policy) that this plan's moves carry to a declared path: the
+ * OU moved with `movedFrom` (or under a moved parent) is the same object, not a removed one.
+ */
+function movedByThisPlan(ctx: DiffContext, object: ManagedObject, declared: ReadonlyMap<string, unknown>): boolean {
+  if (object.kind === 'orgUnit') {
+    const projected = ctx.projectPath(object.path);
+    return orgUnitKey(projected) !== orgUnitKey(object.path) && declared.has(orgUnitChangeId(projected));
+  }
+  if (object.kind === 'gatewayPolicy') {
+    const projected = ctx.projectPath(object.orgUnitPath);
+    return orgUnitKey(projected) !== orgUnitKey(object.orgUnitPath) && declared.has(gatewayPolicyChangeId(projected));
+  }
+  return false;
 }
 
 /** The fields every `forget` shares: nothing is sent to Google, the object leaves the state. */

@@ -8,9 +8,11 @@ import {
 } from '../../lib/admin/private/records';
 
 describe('request values', () => {
-  test('OU paths are sent without the leading slash, with % and + escaped as GAM does', () => {
+  test('OU paths are sent without the leading slash, every reserved character of a segment encoded', () => {
     expect(encodeOrgUnitPathParam('/Sales/Partners')).toBe('Sales/Partners');
     expect(encodeOrgUnitPathParam('/R+D/100%')).toBe('R%2BD/100%25');
+    expect(encodeOrgUnitPathParam('/Eng#old/A?b')).toBe('Eng%23old/A%3Fb');
+    expect(encodeOrgUnitPathParam('/Zürich & Co')).toBe('Z%C3%BCrich%20%26%20Co');
   });
 
   test('the escaped path decodes back to the path, whatever the characters', () => {

@@ -166,6 +166,44 @@ describe('removing code removes from the tenant', () => {
   });
 });
 
+describe('OU names with reserved characters', () => {
+  const NAMES = ['Eng#old', 'A?b', 'R+D', 'Zürich & Co'];
+  const ou = (name: string, extra: Partial<Manifest['orgUnits'][number]> = {}): Manifest['orgUnits'][number] => ({
+    path: `/${name}`,
+    name,
+    parentPath: '/',
+    managed: true,
+    ...extra,
+  });
+
+  test('are created, renamed and deleted through plan and apply, and no other OU is touched', async () => {
+    const app = freshApp('reserved-names');
+    // Decoys a careless encoding would hit instead: /Eng for /Eng#old, /A for /A?b, "/R D" for /R+D.
+    tenant.emulator.control.seed({
+      ...SEED,
+      orgUnits: [...(SEED.orgUnits ?? []), { path: '/Eng' }, { path: '/A' }, { path: '/R D' }],
+    });
+    const decoys = () =>
+      (snapshot().orgUnits ?? []).filter((o) => ['/Eng', '/A', '/R D', '/Sales', '/Legacy'].includes(o.path));
+    const before = decoys();
+    const base = emptiedManifest();
+
+    app.write({ ...base, orgUnits: [...base.orgUnits, ...NAMES.map((n) => ou(n))] });
+    expect(describeRun(await app.cli('apply', '--auto-approve'))).toMatch(/^exit 0/);
+    expect(paths()).toEqual(expect.arrayContaining(NAMES.map((n) => `/${n}`)));
+
+    app.write({ ...base, orgUnits: [...base.orgUnits, ...NAMES.map((n) => ou(`${n} 2`, { movedFrom: `/${n}` }))] });
+    expect(describeRun(await app.cli('apply', '--auto-approve'))).toMatch(/^exit 0/);
+    expect(paths()).toEqual(expect.arrayContaining(NAMES.map((n) => `/${n} 2`)));
+    expect(paths()).not.toEqual(expect.arrayContaining(['/Eng#old']));
+
+    app.write(base);
+    expect(describeRun(await app.cli('apply', '--auto-approve'))).toMatch(/^exit 0/);
+    expect(paths()).toEqual(['/A', '/Eng', '/Legacy', '/R D', '/Sales']);
+    expect(decoys()).toEqual(before);
+  });
+});
+
 describe('destroy', () => {
   test('removes every object the stack manages, children first, and nothing else', async () => {
     const app = freshApp('destroy');

@@ -18,12 +18,18 @@ import { SEND_AS_FIELD_NAMES } from '../../model/send-as-fields';
 export const GATEWAY_SETTING_TYPE = 'settings/gmail.per_user_outbound_gateway';
 
 /**
- * An OU path for `{+orgUnitPath}`: without the leading `/`, with `%` → `%25` and `+` → `%2B` (as GAM does),
- * since reserved expansion sends both raw and the server would decode them.
+ * An OU path for `{+orgUnitPath}`: without the leading `/` (`orgunits//Sales` is a 404), each segment
+ * percent-encoded, the `/` between segments kept. Reserved expansion (url-template) sends reserved characters
+ * raw, so without this an OU named `Eng#old` would be cut at the `#` (the URL's fragment) and patch `Eng`, `A?b`
+ * would become a query, and a raw `+` reads as a space at Google (google-api-python-client #1812, GAM #693).
+ * Percent-encoded triplets pass reserved expansion unchanged, and the server decodes each segment.
  */
 export function encodeOrgUnitPathParam(path: string): string {
-  const trimmed = path.replace(/^\/+/, '');
-  return trimmed.replace(/%/g, '%25').replace(/\+/g, '%2B');
+  return path
+    .replace(/^\/+/, '')
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
 }
 
 /** The `users.list` query for a subtree; undefined for the root (every user). `'` is quoted as `\'`. */

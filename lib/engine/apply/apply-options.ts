@@ -1,11 +1,13 @@
 import type { WorkspaceAdmin } from '../../admin/workspace-admin';
 import type { FingerprintKey } from '../../model/secret-ref';
-import type { ManagedObject } from '../../state/stack-state';
+import type { ManagedObject, StackState } from '../../state/stack-state';
 import type { ManagedObjectInput } from '../../state/state-store';
 import type { Change } from '../change';
 
 /** What apply needs of the stack's state (`StateStore` is one). */
 export interface ApplyState {
+  /** The state in memory, updates of this run included. */
+  readonly state: StackState;
   /** The record of an object, if the state has it. */
   object(id: string): ManagedObject | undefined;
   recordObject(id: string, object: ManagedObjectInput): Promise<void>;

@@ -1,4 +1,6 @@
 import type { Change } from '../../change';
+import { isWithinOrgUnit } from '../../../model/org-unit-path';
+import { stateObjectId } from '../../../state/object-ids';
 import { objectIdOf } from '../../change-ids';
 import { recordOf, type DeclaredObject, type Learnt } from '../../managed-objects';
 import type { RunContext } from './context';
@@ -42,10 +44,39 @@ function knownIds(change: Change): Learnt {
 }
 
 /**
+ * After an OU moved (or was renamed), the state's records of it and of everything below it (OUs, their gateway
+ * policies) are keyed by their new paths, keeping their origin: the objects are the same, only their paths changed.
+ */
+async function rekeyMovedSubtree(ctx: RunContext, from: string, to: string): Promise<void> {
+  const moved = (path: string): string | undefined =>
+    isWithinOrgUnit(path, from) ? `${to}${path.slice(from.length)}` : undefined;
+  for (const [id, object] of Object.entries(ctx.state.state.objects)) {
+    const path =
+      object.kind === 'orgUnit' ? object.path : object.kind === 'gatewayPolicy' ? object.orgUnitPath : undefined;
+    const next = path === undefined ? undefined : moved(path);
+    if (next === undefined) continue;
+    const record =
+      object.kind === 'orgUnit'
+        ? { ...object, path: next }
+        : object.kind === 'gatewayPolicy'
+          ? { ...object, orgUnitPath: next }
+          : undefined;
+    if (!record) continue;
+    const nextId = stateObjectId(record);
+    if (nextId === id) continue;
+    await ctx.state.recordObject(nextId, record);
+    await ctx.state.forgetObject(id);
+  }
+}
+
+/**
  * Records in the stack's state what a finished change did: the object it put in place (created by this change,
  * or adopted), with the ids and credential fingerprints learnt on the way; or forgets the object it took away.
  */
 export async function recordOutcome(ctx: RunContext, change: Change, learnt: Learnt = {}): Promise<void> {
+  if (change.kind === 'orgUnit' && change.action === 'update' && change.cause === 'move') {
+    await rekeyMovedSubtree(ctx, change.target.livePath, change.target.path);
+  }
   const id = objectIdOf(change);
   const declared = declaredOf(change);
   if (!declared) {
