@@ -10,6 +10,8 @@ import type { JWT } from 'google-auth-library';
 import { AdminApiError } from './admin-error';
 import { AuthClientCache, createTransporter } from './private/auth-clients';
 import { CallRunner } from './private/call-runner';
+import * as extras from './private/directory-extras';
+import type { ExtrasContext } from './private/directory-extras';
 import {
   encodeOrgUnitPathParam,
   gatewayPolicyBody,
@@ -26,6 +28,8 @@ import type {
   AccessLevel,
   AdminStats,
   GatewayPolicyRecord,
+  GroupGatewayPolicyRecord,
+  GroupRecord,
   OrgUnitRecord,
   SendAsInput,
   SendAsRecord,
@@ -105,6 +109,42 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
 
   public stats(): AdminStats {
     return this.runner.stats();
+  }
+
+  /** What the delegated group, alias and verification calls need. */
+  private get extras(): ExtrasContext {
+    return {
+      runner: this.runner,
+      directory: this.directory,
+      mail: this.mail,
+      policiesRead: this.policiesRead,
+      customerId: this.customerId,
+      adminEmail: this.adminEmail,
+    };
+  }
+
+  public listGroupGatewayPolicies(): Promise<GroupGatewayPolicyRecord[]> {
+    return extras.listGroupGatewayPolicies(this.extras);
+  }
+
+  public getGroup(groupKey: string): Promise<GroupRecord | undefined> {
+    return extras.getGroup(this.extras, groupKey);
+  }
+
+  public listGroupMembers(groupKey: string): Promise<string[]> {
+    return extras.listGroupMembers(this.extras, groupKey);
+  }
+
+  public addUserAlias(userEmail: string, alias: string): Promise<void> {
+    return extras.addUserAlias(this.extras, userEmail, alias);
+  }
+
+  public deleteUserAlias(userEmail: string, alias: string): Promise<void> {
+    return extras.deleteUserAlias(this.extras, userEmail, alias);
+  }
+
+  public verifySendAs(userEmail: string, sendAsEmail: string): Promise<void> {
+    return extras.verifySendAs(this.extras, userEmail, sendAsEmail);
   }
 
   public async listOrgUnits(): Promise<OrgUnitRecord[]> {

@@ -17,12 +17,14 @@ export function scopeName(url: string): string {
 }
 
 /** Groups of calls that share a token: one token per (subject, family scopes). */
-export type CallFamily = 'orgUnits' | 'users' | 'policies' | 'sendAs';
+export type CallFamily = 'orgUnits' | 'users' | 'groups' | 'policies' | 'sendAs';
 
 /** Scope names per family and access level. `write` scopes also permit the family's reads. */
 export const FAMILY_SCOPES: Readonly<Record<CallFamily, Readonly<Record<AccessLevel, readonly string[]>>>> = {
   orgUnits: { read: ['admin.directory.orgunit.readonly'], write: ['admin.directory.orgunit'] },
   users: { read: ['admin.directory.user.readonly'], write: ['admin.directory.user'] },
+  // Read only when the tenant has group-scoped gateway policies: the groups they name and their members.
+  groups: { read: ['admin.directory.group.readonly'], write: ['admin.directory.group.readonly'] },
   policies: { read: ['cloud-identity.policies.readonly'], write: ['cloud-identity.policies'] },
   sendAs: { read: ['gmail.settings.basic'], write: ['gmail.settings.basic', 'gmail.settings.sharing'] },
 };
@@ -60,6 +62,10 @@ export const METHODS = {
   'directory.users.get': { family: 'users', write: false, scope: 'admin.directory.user.readonly', cost: 1 },
   'directory.users.list': { family: 'users', write: false, scope: 'admin.directory.user.readonly', cost: 1 },
   'directory.users.patch': { family: 'users', write: true, scope: 'admin.directory.user', cost: 1 },
+  'directory.users.aliases.insert': { family: 'users', write: true, scope: 'admin.directory.user', cost: 1 },
+  'directory.users.aliases.delete': { family: 'users', write: true, scope: 'admin.directory.user', cost: 1 },
+  'directory.groups.get': { family: 'groups', write: false, scope: 'admin.directory.group.readonly', cost: 1 },
+  'directory.members.list': { family: 'groups', write: false, scope: 'admin.directory.group.readonly', cost: 1 },
   'cloudidentity.policies.list': {
     family: 'policies',
     write: false,
@@ -77,6 +83,7 @@ export const METHODS = {
   'gmail.users.settings.sendAs.create': { family: 'sendAs', write: true, scope: 'gmail.settings.sharing', cost: 100 },
   'gmail.users.settings.sendAs.patch': { family: 'sendAs', write: true, scope: 'gmail.settings.sharing', cost: 100 },
   'gmail.users.settings.sendAs.delete': { family: 'sendAs', write: true, scope: 'gmail.settings.sharing', cost: 5 },
+  'gmail.users.settings.sendAs.verify': { family: 'sendAs', write: true, scope: 'gmail.settings.sharing', cost: 100 },
 } as const satisfies Record<string, MethodInfo>;
 
 export type MethodId = keyof typeof METHODS;

@@ -44,6 +44,32 @@ export interface UserRecord {
   readonly primaryEmail: string;
   readonly orgUnitPath: string;
   readonly isAdmin?: boolean;
+  /** The user's editable aliases (`users.aliases`), lower case. @default - none */
+  readonly aliases?: readonly string[];
+  /** Aliases Google derives from domain aliases (`nonEditableAliases`), lower case. @default - none */
+  readonly nonEditableAliases?: readonly string[];
+}
+
+/**
+ * One `settings/gmail.per_user_outbound_gateway` policy bound to a Google group: it applies to the group's members
+ * (direct or nested) inside its OU, and outranks every OU policy (a higher sortOrder).
+ */
+export interface GroupGatewayPolicyRecord {
+  /** `policies/…` */
+  readonly name: string;
+  /** The Directory group id (the Policy API's `groups/<id>`). */
+  readonly groupId: string;
+  /** The OU the policy is limited to (without `id:`); the root when it names none. */
+  readonly orgUnitId?: string;
+  readonly allowUsersToUseExternalSmtpServers: boolean;
+  readonly sortOrder?: number;
+}
+
+/** A Directory group: its id and address. */
+export interface GroupRecord {
+  readonly id: string;
+  readonly email: string;
+  readonly name?: string;
 }
 
 /** SMTP settings as Gmail returns them: username and password are write-only and never come back. */
@@ -107,6 +133,17 @@ export interface WorkspaceAdmin {
   /** Users in the subtree of `orgUnitPath` (all pages). */
   listUsers(orgUnitPath: string): Promise<UserRecord[]>;
   moveUser(email: string, orgUnitPath: string): Promise<UserRecord>;
+  /** Adds an alias address to a user (`users.aliases.insert`). */
+  addUserAlias(userEmail: string, alias: string): Promise<void>;
+  /** Removes an alias address from a user (`users.aliases.delete`). */
+  deleteUserAlias(userEmail: string, alias: string): Promise<void>;
+
+  /** Every gateway policy of the customer bound to a group (filtered list, all pages). */
+  listGroupGatewayPolicies(): Promise<GroupGatewayPolicyRecord[]>;
+  /** One group by id or address, or undefined when it does not exist. */
+  getGroup(groupKey: string): Promise<GroupRecord | undefined>;
+  /** The addresses of a group's members, nested groups' members included, lower case (all pages). */
+  listGroupMembers(groupKey: string): Promise<string[]>;
 
   /** Every send-as address of a user, the primary included. */
   listSendAs(userEmail: string): Promise<SendAsRecord[]>;
@@ -116,6 +153,8 @@ export interface WorkspaceAdmin {
   /** PATCH semantics: only the fields present are changed. */
   patchSendAs(userEmail: string, sendAsEmail: string, input: Partial<SendAsInput>): Promise<SendAsRecord>;
   deleteSendAs(userEmail: string, sendAsEmail: string): Promise<void>;
+  /** Sends the verification mail of a pending send-as address again (`sendAs.verify`). */
+  verifySendAs(userEmail: string, sendAsEmail: string): Promise<void>;
 
   stats(): AdminStats;
 }

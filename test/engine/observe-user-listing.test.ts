@@ -36,6 +36,12 @@ function fakeAdmin(tenant: FakeTenant): { admin: WorkspaceAdmin; calls: string[]
       return [...tenant.users];
     },
     listSendAs: async (email) => [{ sendAsEmail: email, isPrimary: true }],
+    listGroupGatewayPolicies: async () => [],
+    getGroup: unused,
+    listGroupMembers: unused,
+    addUserAlias: unused,
+    deleteUserAlias: unused,
+    verifySendAs: unused,
     createOrgUnit: unused,
     updateOrgUnit: unused,
     deleteOrgUnit: unused,

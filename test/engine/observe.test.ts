@@ -56,6 +56,12 @@ function fakeAdmin(options: { failSendAs?: Set<string>; forbidPolicies?: boolean
           );
         return [{ sendAsEmail: email, isPrimary: true }];
       }),
+    listGroupGatewayPolicies: async () => [],
+    getGroup: unused,
+    listGroupMembers: unused,
+    addUserAlias: unused,
+    deleteUserAlias: unused,
+    verifySendAs: unused,
     createOrgUnit: unused,
     updateOrgUnit: unused,
     deleteOrgUnit: unused,

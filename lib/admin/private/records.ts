@@ -7,6 +7,8 @@ import type { cloudidentity_v1 } from '@googleapis/cloudidentity';
 import type { gmail_v1 } from '@googleapis/gmail';
 import type {
   GatewayPolicyRecord,
+  GroupGatewayPolicyRecord,
+  GroupRecord,
   OrgUnitRecord,
   SendAsInput,
   SendAsRecord,
@@ -66,11 +68,34 @@ export function toOrgUnit(ou: admin_directory_v1.Schema$OrgUnit): OrgUnitRecord 
 }
 
 export function toUser(user: admin_directory_v1.Schema$User): UserRecord {
+  const lower = (list: unknown): string[] | undefined =>
+    Array.isArray(list) && list.length > 0 ? list.map((a) => String(a).toLowerCase()) : undefined;
   return defined({
     primaryEmail: user.primaryEmail ?? '',
     orgUnitPath: user.orgUnitPath ?? '/',
     isAdmin: user.isAdmin ?? undefined,
+    aliases: lower(user.aliases),
+    nonEditableAliases: lower(user.nonEditableAliases),
   });
+}
+
+/** A group-bound gateway policy record, or undefined for any other policy. */
+export function toGroupGatewayPolicy(policy: cloudidentity_v1.Schema$Policy): GroupGatewayPolicyRecord | undefined {
+  const group = policy.policyQuery?.group ?? '';
+  if (policy.setting?.type !== GATEWAY_SETTING_TYPE || !policy.name || !group.startsWith('groups/')) return undefined;
+  const orgUnit = policy.policyQuery?.orgUnit ?? '';
+  const value = (policy.setting.value ?? {}) as Record<string, unknown>;
+  return defined({
+    name: policy.name,
+    groupId: group.slice('groups/'.length),
+    orgUnitId: orgUnit.startsWith('orgUnits/') ? stripIdPrefix(orgUnit.slice('orgUnits/'.length)) : undefined,
+    allowUsersToUseExternalSmtpServers: value.allowUsersToUseExternalSmtpServers === true,
+    sortOrder: policy.policyQuery?.sortOrder ?? undefined,
+  });
+}
+
+export function toGroup(group: admin_directory_v1.Schema$Group): GroupRecord {
+  return defined({ id: group.id ?? '', email: (group.email ?? '').toLowerCase(), name: group.name ?? undefined });
 }
 
 /**

@@ -96,6 +96,12 @@ export function fakeAdmin(tenant: FakeTenant): FakeAdmin {
         inFlight--;
       }
     },
+    listGroupGatewayPolicies: async () => [],
+    getGroup: notUsed,
+    listGroupMembers: notUsed,
+    addUserAlias: notUsed,
+    deleteUserAlias: notUsed,
+    verifySendAs: notUsed,
     getUser: notUsed,
     getSendAs: notUsed,
     createOrgUnit: notUsed,

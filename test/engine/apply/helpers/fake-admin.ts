@@ -269,6 +269,30 @@ export class FakeWorkspaceAdmin implements WorkspaceAdmin {
     });
   }
 
+  public verifySendAs(userEmail: string, sendAsEmail: string): Promise<void> {
+    return this.call('verifySendAs', [userEmail, sendAsEmail], userEmail, () => undefined);
+  }
+
+  public addUserAlias(userEmail: string, alias: string): Promise<void> {
+    return this.call('addUserAlias', [userEmail, alias], undefined, () => undefined);
+  }
+
+  public deleteUserAlias(userEmail: string, alias: string): Promise<void> {
+    return this.call('deleteUserAlias', [userEmail, alias], undefined, () => undefined);
+  }
+
+  public async listGroupGatewayPolicies(): Promise<[]> {
+    return [];
+  }
+
+  public async getGroup(): Promise<undefined> {
+    return undefined;
+  }
+
+  public async listGroupMembers(): Promise<string[]> {
+    return [];
+  }
+
   public stats(): AdminStats {
     return { calls: { ...this.counts }, retries: {} };
   }
