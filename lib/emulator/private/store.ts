@@ -3,7 +3,7 @@
  * statements. Every write method runs in a transaction; callers compose several writes with `transaction`.
  * SMTP passwords are never stored (only whether credentials were given).
  */
-import Database from 'better-sqlite3';
+import Database from './sqlite';
 import type { ParsedSeedTenant } from '../seed';
 
 export interface OuRow {
