@@ -121,3 +121,21 @@ test('a process killed inside a transaction leaves nothing half-written and no l
   expect(existsSync(`${file}.lock`)).toBe(false);
   db.close();
 });
+
+test('a file left in WAL mode by an earlier native build opens, with its committed rows, in rollback mode', async () => {
+  const file = join(dir, 'e.sqlite');
+  // WAL without shared memory works in exclusive locking mode: enough to write such a file and leave
+  // committed frames in its -wal, as a killed process would.
+  const writer = await child(`
+    const db = new Database(${JSON.stringify(file)});
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)');
+    process.kill(process.pid, 'SIGKILL');`);
+  expect(writer.signal).toBe('SIGKILL');
+  expect(existsSync(`${file}-wal`)).toBe(true);
+
+  const db = new Database(file);
+  expect(db.pragma('journal_mode')).toEqual([{ journal_mode: 'delete' }]);
+  expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 2 });
+  db.close();
+});

@@ -16,7 +16,17 @@
  *   SQLite then rolls back the interrupted transaction from its journal.
  */
 import * as fs from 'node:fs';
-import { closeSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, type PathLike } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  type PathLike,
+} from 'node:fs';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
 import { runInThisContext } from 'node:vm';
@@ -122,7 +132,14 @@ class SqliteDatabase {
       throw error;
     }
     trackOpen(this);
-    if (!memory) this.raw.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (memory) return;
+    this.raw.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (isWalFile(file)) {
+      // A file written in WAL mode (by an earlier native build) opens only in exclusive locking mode, where SQLite
+      // needs no shared memory; switching it to the rollback journal checkpoints every committed frame into it.
+      this.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE; PRAGMA locking_mode = NORMAL');
+      this.exec('SELECT 1 FROM sqlite_master LIMIT 1');
+    }
   }
 
   /** Runs `PRAGMA <source>` and returns its rows. */
@@ -199,7 +216,27 @@ class SqliteDatabase {
 
   /** @internal */
   public forgetOwner(): void {
-    if (this.ownerFile) unlinkQuietly(this.ownerFile);
+    if (!this.ownerFile) return;
+    unlinkQuietly(this.ownerFile);
+    rmdirQuietly(ownersDir(this.file)); // only when no other connection is registered
+  }
+}
+
+/** Whether `file` is an SQLite database whose header says WAL (file format version 2 at offsets 18 and 19). */
+function isWalFile(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const header = Buffer.alloc(20);
+    return (
+      readSync(fd, header, 0, 20, 0) === 20 &&
+      header.toString('latin1', 0, 16) === 'SQLite format 3\0' &&
+      header[18] === 2
+    );
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -212,10 +249,17 @@ let connections = 0;
 /** Records this process as a user of `file` (`<file>.owners/<pid>-<n>`, one per connection); returns the record's path. */
 function registerOwner(file: string): string {
   const dir = ownersDir(file);
-  mkdirSync(dir, { recursive: true });
   const owner = join(dir, `${process.pid}-${++connections}`);
-  closeSync(openSync(owner, 'w'));
-  return owner;
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(dir, { recursive: true });
+    try {
+      closeSync(openSync(owner, 'w'));
+      return owner;
+    } catch (error) {
+      // The folder was removed by the last other connection closing in between: make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+    }
+  }
 }
 
 function alive(pid: number): boolean {
