@@ -65,6 +65,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS send_as_key ON send_as(user_email, send_as_key
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS service_accounts (client_email TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
 `;
 
 type Row = Record<string, unknown>;
