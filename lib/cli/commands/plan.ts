@@ -74,7 +74,8 @@ export async function runPlan(
   }
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
   const connection = await connect(targetOptions(args), workspace, io.env, `admin@${stacks[0]?.manifest.domains[0]}`);
-  info(io, `Target: ${connection.target.description}`);
+  // A text plan names the target in its first line; other formats usually go to a file, so say it here.
+  if (format !== 'text') info(io, `Target: ${connection.target.description}`);
   let exit = 0;
   try {
     const rendered: string[] = [];
