@@ -23,8 +23,11 @@ const appDir = join(root, 'examples', 'partner-gateway');
 const stateDir = join(appDir, '.mailpolicy');
 const cli = join(root, 'bin', 'mailpolicy.js');
 
+// Bold headings only on a terminal, and never with NO_COLOR set (https://no-color.org).
+const bold = process.stdout.isTTY === true && !process.env.NO_COLOR;
+
 function step(title) {
-  process.stdout.write(`\n\x1b[1m━━ ${title}\x1b[0m\n`);
+  process.stdout.write(bold ? `\n\x1b[1m━━ ${title}\x1b[0m\n` : `\n━━ ${title}\n`);
 }
 
 // Asynchronous on purpose: the SMTP stand-in runs in this process and must keep answering while the

@@ -90,6 +90,7 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
     const transporter = createTransporter(endpoint?.tokenUrl, options.attemptTimeoutMs ?? 60_000);
     this.runner = new CallRunner({
       access: this.access,
+      gmailReadScope: options.gmailReadScope,
       auth: new AuthClientCache(key, transporter),
       clientId: key.client_id,
       concurrency: options.concurrency ?? 50,

@@ -29,18 +29,40 @@ export const FAMILY_SCOPES: Readonly<Record<CallFamily, Readonly<Record<AccessLe
   sendAs: { read: ['gmail.settings.basic'], write: ['gmail.settings.basic', 'gmail.settings.sharing'] },
 };
 
+/**
+ * The scope a read-only client reads send-as settings with. Gmail has no read-only settings scope:
+ * `basic` (`gmail.settings.basic`) can also change settings such as signatures and filters; `readonly`
+ * (`gmail.readonly`) cannot change anything but can read every message. Both list and get send-as addresses.
+ */
+export type GmailReadScope = 'basic' | 'readonly';
+
+export const GMAIL_READ_SCOPES: Readonly<Record<GmailReadScope, string>> = {
+  basic: 'gmail.settings.basic',
+  readonly: 'gmail.readonly',
+};
+
+function familyScopeNames(family: CallFamily, access: AccessLevel, gmailRead: GmailReadScope): readonly string[] {
+  return family === 'sendAs' && access === 'read' ? [GMAIL_READ_SCOPES[gmailRead]] : FAMILY_SCOPES[family][access];
+}
+
 /** Every scope a client of this access level may ask for, as URLs (what a delegation grant must list). */
-export function scopesForAccess(access: AccessLevel): string[] {
+export function scopesForAccess(access: AccessLevel, gmailRead: GmailReadScope = 'basic'): string[] {
   const names = new Set<string>();
   for (const family of Object.keys(FAMILY_SCOPES) as CallFamily[]) {
-    for (const name of FAMILY_SCOPES[family][access]) names.add(name);
+    for (const name of familyScopeNames(family, access, gmailRead)) names.add(name);
   }
   return [...names].map(scopeUrl);
 }
 
 /** The scope URLs a token for `family` asks for at `access`. */
-export function familyScopes(family: CallFamily, access: AccessLevel): string[] {
-  return FAMILY_SCOPES[family][access].map(scopeUrl);
+export function familyScopes(family: CallFamily, access: AccessLevel, gmailRead: GmailReadScope = 'basic'): string[] {
+  return familyScopeNames(family, access, gmailRead).map(scopeUrl);
+}
+
+/** The scope a person must grant for `method` (a read of send-as addresses: the chosen Gmail read scope). */
+export function requiredScope(method: MethodId, access: AccessLevel, gmailRead: GmailReadScope = 'basic'): string {
+  const info: MethodInfo = METHODS[method];
+  return info.family === 'sendAs' && !info.write && access === 'read' ? GMAIL_READ_SCOPES[gmailRead] : info.scope;
 }
 
 /** One method the client calls: its family, whether it writes, and the one scope that permits it. */

@@ -3,6 +3,7 @@
  * Google's quotas.
  */
 import type { RetryOptions } from './retry';
+import type { GmailReadScope } from './scopes';
 import type { ServiceAccountKey } from './service-account-key';
 import type { AccessLevel, TargetInfo } from './workspace-admin';
 
@@ -68,6 +69,13 @@ export interface WorkspaceAdminOptions {
   readonly customerId?: string;
   /** `read` asks only read-only scopes (plan); `write` asks the write scopes (apply). */
   readonly access: AccessLevel;
+  /**
+   * The scope a `read` client reads send-as addresses with: `basic` (`gmail.settings.basic`, which could also
+   * change settings) or `readonly` (`gmail.readonly`, which changes nothing but could read mail). Gmail has no
+   * scope that only reads settings.
+   * @default 'basic'
+   */
+  readonly gmailReadScope?: GmailReadScope;
   /**
    * API root and token URL of an emulator.
    * @default - Google's endpoints

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { MANIFEST_FILE_NAME, type Manifest } from '../model/manifest';
 import { parseManifest } from '../model/parse-manifest';
+import { findAppDir } from './workspace-dir';
 
 /**
  * Finds the manifests a command works on: given files (`--manifest`), or the stacks of a cdktf app
@@ -185,7 +186,7 @@ export async function loadStacks(
     });
     return select(stacks, selection);
   }
-  const appDir = resolve(cwd, selection.appDir ?? '.');
+  const appDir = selection.appDir !== undefined ? resolve(cwd, selection.appDir) : (findAppDir(cwd) ?? resolve(cwd));
   const outdir = await synthApp(appDir, env, io);
   const found = manifestsIn(outdir);
   if (found.length === 0) {

@@ -32,6 +32,11 @@ export const TARGET_OPTIONS: OptionTable = {
     value: 'N',
     help: "Directory API queries per minute to allow (default 2400, Google's default quota; $MAILPOLICY_DIRECTORY_QPM)",
   },
+  'gmail-read-scope': {
+    type: 'string',
+    value: 'basic|readonly',
+    help: 'scope of read-only send-as reads: gmail.settings.basic (default) or gmail.readonly ($MAILPOLICY_GMAIL_READ_SCOPE)',
+  },
 };
 
 /** Where the stacks' state lives. */
@@ -52,7 +57,11 @@ export function stateOption(args: ParsedArgs): { url?: string } {
 /** Options choosing the stacks to work on. */
 export const STACK_OPTIONS: OptionTable = {
   manifest: { type: 'string', multiple: true, value: 'FILE', help: 'a synthesised mail-policy.json (repeatable)' },
-  app: { type: 'string', value: 'DIR', help: 'a cdktf app to synthesise (default: the current directory)' },
+  app: {
+    type: 'string',
+    value: 'DIR',
+    help: 'a cdktf app to synthesise (default: the nearest folder upwards with a cdktf.json)',
+  },
   stack: { type: 'string', value: 'NAME', help: 'the stack to use in a multi-stack app' },
   all: { type: 'boolean', help: 'use every stack of the app' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -67,6 +76,7 @@ export function targetOptions(args: ParsedArgs): TargetOptions {
     customerId: stringOption(args, 'customer'),
     retryDeadline: stringOption(args, 'retry-deadline'),
     directoryQpm: stringOption(args, 'directory-qpm'),
+    gmailReadScope: stringOption(args, 'gmail-read-scope'),
   };
 }
 

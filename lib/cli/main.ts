@@ -17,7 +17,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   synth: { run: runSynth, summary: 'synthesise the cdktf app: mail-policy.json and cdk.tf.json per stack' },
   plan: { run: runPlan, summary: 'show what apply would change (read-only); --drift for drift reports' },
   drift: {
-    run: (argv, io) => runPlan(['--drift', '--detailed-exitcode', ...argv], io),
+    run: (argv, io) => runPlan(argv, io, 'drift'),
     summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)',
   },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },

@@ -1,6 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
-import { createWorkspaceAdmin, loadServiceAccountKey, type RateLimitOptions, type RetryOptions } from '../admin';
+import {
+  createWorkspaceAdmin,
+  loadServiceAccountKey,
+  type GmailReadScope,
+  type RateLimitOptions,
+  type RetryOptions,
+} from '../admin';
 import type { AccessLevel, TargetInfo, WorkspaceAdmin } from '../admin/workspace-admin';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
@@ -34,6 +40,12 @@ export interface TargetOptions {
    */
   readonly directoryQpm?: string;
   /**
+   * The scope read-only clients read send-as addresses with: `basic` (gmail.settings.basic) or `readonly`
+   * (gmail.readonly); write clients are not affected.
+   * @default - $MAILPOLICY_GMAIL_READ_SCOPE, else basic
+   */
+  readonly gmailReadScope?: string;
+  /**
    * API calls the client keeps in flight at most.
    * @default - the client's default (50)
    */
@@ -48,6 +60,13 @@ function rateLimitOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RateL
     throw new MailPolicyError(ErrorCodes.USAGE, `--directory-qpm: '${text}' (allowed: an integer ≥ 1)`);
   }
   return { directoryQueriesPerMinute: value };
+}
+
+function gmailReadScope(options: TargetOptions, env: NodeJS.ProcessEnv): GmailReadScope | undefined {
+  const text = options.gmailReadScope ?? env.MAILPOLICY_GMAIL_READ_SCOPE;
+  if (text === undefined || text === '') return undefined;
+  if (text === 'basic' || text === 'readonly') return text;
+  throw new MailPolicyError(ErrorCodes.USAGE, `--gmail-read-scope: '${text}' (allowed: basic, readonly)`);
 }
 
 function retryOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RetryOptions | undefined {
@@ -112,6 +131,7 @@ export async function connect(
     retry: retryOptions(options, env),
     rateLimit: rateLimitOptions(options, env),
     concurrency: options.concurrency,
+    gmailReadScope: gmailReadScope(options, env),
   };
   if (kind === 'google') {
     const credentials = loadServiceAccountKey(options.credentials, env);
@@ -126,7 +146,8 @@ export async function connect(
   if (kind === 'emulator') {
     const url = (options.emulatorUrl ?? env.MAILPOLICY_EMULATOR_URL ?? '').replace(/\/+$/, '');
     const credentials = loadServiceAccountKey(options.credentials, env);
-    const adminEmail = requireAdmin(options, env, defaultAdmin);
+    const adminEmail =
+      options.admin ?? env.MAILPOLICY_ADMIN ?? (await standaloneAdmin(url)) ?? requireAdmin(options, env, defaultAdmin);
     const target: TargetInfo = { kind: 'emulator', description: `Workspace emulator at ${url} (not Google)` };
     const endpoint = { rootUrl: `${url}/`, tokenUrl: `${url}/token` };
     const client = memo((access) =>
@@ -147,6 +168,21 @@ export async function connect(
     createWorkspaceAdmin({ ...common, credentials, adminEmail, access, endpoint, target }),
   );
   return { target, client, close: () => emulator.close() };
+}
+
+/**
+ * The super admin of a standalone emulator, from its control API (`GET /emulator/v1/snapshot`); undefined when
+ * it cannot be asked, so the usual "no admin" error names --admin.
+ */
+async function standaloneAdmin(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${url}/emulator/v1/snapshot`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) return undefined;
+    const snapshot = (await response.json()) as { users?: Array<{ primaryEmail?: string; isAdmin?: boolean }> };
+    return (snapshot.users ?? []).find((user) => user.isAdmin === true)?.primaryEmail;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstAdmin(emulator: RunningEmulator): string | undefined {

@@ -64,7 +64,7 @@ export interface AcknowledgeOptions {
 }
 
 /** The command the synthesised `null_resource` runs; values travel in its environment, never in this string. */
-export const APPLY_COMMAND = 'mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve';
+export const APPLY_COMMAND = 'npx --no-install mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve';
 
 /**
  * The mail policy of one stack: the root of its org units, gateway policies, users and send-as identities.

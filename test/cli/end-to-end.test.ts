@@ -50,7 +50,7 @@ describe('mailpolicy on examples/partner-gateway', () => {
 
     const first = await cli('plan', '--manifest', run.manifest, '--detailed-exitcode');
     expect(describeRun(first)).toMatch(/^exit 2/);
-    expect(first.stderr).toContain(`Workspace emulator at ${tenant.emulator.url} (not Google)`);
+    expect(first.stdout.split('\n')[0]).toContain(`Workspace emulator at ${tenant.emulator.url} (not Google)`);
     expect(changeLines(first.stdout)).toEqual([
       '+ /Sales/Partners',
       '+ /Sales/Partners  [allows per-user outbound gateways]',

@@ -4,7 +4,7 @@
  * `working_dir`), with `mailpolicy` on PATH, against the emulator; the tenant converges.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { CLI, collect, describeRun, REPO_ROOT, runCli } from './helpers/cli';
@@ -48,13 +48,16 @@ test('running the synthesised local-exec provisioners as Terraform does converge
   copyFileSync(join(REPO_ROOT, 'examples', 'partner-gateway', 'cdktf.json'), join(appDir, 'cdktf.json'));
   const stackDir = synthPartnerGateway(join(appDir, 'cdktf.out'), smtp.env);
 
-  const binDir = join(appDir, 'bin');
-  mkdirSync(binDir);
+  // The package installed in the app as npm would (node_modules/.bin/mailpolicy), and nothing of it on PATH:
+  // Terraform runs the provisioner with the user's PATH, which does not hold node_modules/.bin.
+  writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+  const binDir = join(appDir, 'node_modules', '.bin');
+  mkdirSync(binDir, { recursive: true });
   symlinkSync(CLI, join(binDir, 'mailpolicy'));
   const baseEnv: NodeJS.ProcessEnv = {
     ...tenant.env,
     ...smtp.env,
-    PATH: [binDir, dirname(process.execPath), process.env.PATH].join(':'),
+    PATH: [dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
   };
 
   const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TerraformJson;

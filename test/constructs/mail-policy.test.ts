@@ -15,7 +15,7 @@ describe('MailPolicy', () => {
     const synthesized = Testing.synth(s.stack, true);
     const resource = nullResourceOf(synthesized);
     const exec = resource.provisioner[0]['local-exec'];
-    expect(exec.command).toBe('mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve');
+    expect(exec.command).toBe('npx --no-install mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve');
     expect(exec.environment).toEqual({ MAILPOLICY_MANIFEST: 'mail-policy.json', MAILPOLICY_STACK: 'mail' });
     expect(exec.working_dir).toBe('${path.module}');
     expect(resource.triggers.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -6,7 +6,7 @@ import type { JWT } from 'google-auth-library';
 import { AdminApiError } from '../admin-error';
 import { acquire, BucketMap, TokenBucket, type BucketCharge } from '../rate-limiter';
 import { runWithRetry, type RetryEnvironment, type RetryOptions } from '../retry';
-import { familyScopes, METHODS, scopeName, type MethodId } from '../scopes';
+import { familyScopes, METHODS, requiredScope, scopeName, type GmailReadScope, type MethodId } from '../scopes';
 import type { AccessLevel, AdminStats } from '../workspace-admin';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from '../workspace-admin-options';
 import { Semaphore } from '../../util/concurrency';
@@ -15,6 +15,8 @@ import { exhaustedError, readFailure, retryVerdict, toAdminApiError, type CallCo
 
 export interface CallRunnerProps {
   readonly access: AccessLevel;
+  /** The scope send-as reads use at read access. @default 'basic' */
+  readonly gmailReadScope?: GmailReadScope;
   readonly auth: AuthClientCache;
   readonly clientId?: string;
   readonly concurrency: number;
@@ -54,12 +56,12 @@ export class CallRunner {
   /** Calls `fn` as `subject` with the token of the method's family; maps every failure to `AdminApiError`. */
   public async run<T>(method: MethodId, subject: string, fn: (auth: JWT) => Promise<T>): Promise<T> {
     const info = METHODS[method];
-    const scopes = familyScopes(info.family, this.props.access);
+    const scopes = familyScopes(info.family, this.props.access, this.props.gmailReadScope);
     const ctx: CallContext = {
       method,
       subject,
       scopes: scopes.map(scopeName),
-      requiredScope: info.scope,
+      requiredScope: requiredScope(method, this.props.access, this.props.gmailReadScope),
       write: info.write,
       clientId: this.props.clientId,
       adminCall: info.family !== 'sendAs',

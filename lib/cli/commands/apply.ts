@@ -151,7 +151,7 @@ async function applyStacks(args: ParsedArgs, options: RunOptions, io: CommandIo)
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
   const target = { ...targetOptions(args), concurrency: options.concurrency };
   const connection = await connect(target, workspace, io.env, `admin@${stacks[0].manifest.domains[0]}`);
-  info(io, `Target: ${connection.target.description}`);
+  // Each stack's plan, printed below before anything is applied, names the target in its first line.
   let exit = 0;
   try {
     for (const stack of stacks) {

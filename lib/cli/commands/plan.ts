@@ -42,6 +42,18 @@ export const PLAN_HELP = helpText(
   OPTIONS,
 );
 
+const { drift: _drift, out: _out, ...PLAN_ONLY } = OPTIONS;
+const DRIFT_OPTIONS: OptionTable = {
+  ...PLAN_ONLY,
+  'detailed-exitcode': { type: 'boolean', help: 'always on for drift (accepted for scripts written for plan)' },
+};
+
+export const DRIFT_HELP = helpText(
+  'mailpolicy drift [--manifest FILE | --app DIR] [--stack NAME | --all] [--format text|markdown|json]',
+  'Reads the live tenant in the scope of the manifest and reports what changed outside the code (the same as\n`mailpolicy plan --drift --detailed-exitcode`). Never writes.\nExit codes: 0 no drift; 1 error or unreadable objects (never reported as drift); 2 drift.',
+  DRIFT_OPTIONS,
+);
+
 type Format = 'text' | 'markdown' | 'json';
 
 function formatOf(value: string | undefined): Format {
@@ -50,23 +62,30 @@ function formatOf(value: string | undefined): Format {
   throw new MailPolicyError(ErrorCodes.USAGE, `--format: '${value}' is not a format (allowed: text, markdown, json)`);
 }
 
-export async function runPlan(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseCommandArgs('plan', argv, OPTIONS);
+/** `mailpolicy plan …`; `command` is `drift` when run as `mailpolicy drift` (its help and messages say so). */
+export async function runPlan(
+  argv: readonly string[],
+  io: CommandIo,
+  command: 'plan' | 'drift' = 'plan',
+): Promise<number> {
+  const args = parseCommandArgs(command, argv, command === 'drift' ? DRIFT_OPTIONS : OPTIONS);
   if (flagOption(args, 'help')) {
-    io.stdout.write(PLAN_HELP);
+    io.stdout.write(command === 'drift' ? DRIFT_HELP : PLAN_HELP);
     return 0;
   }
   const format = formatOf(stringOption(args, 'format'));
   const gatewayWrites = gatewayWritesOption(args, io.env);
   const out = stringOption(args, 'out');
-  const drift = flagOption(args, 'drift');
+  const drift = command === 'drift' || flagOption(args, 'drift');
+  const detailedExitcode = command === 'drift' || flagOption(args, 'detailed-exitcode');
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
   if (out && stacks.length > 1) {
     throw new MailPolicyError(ErrorCodes.USAGE, '--out saves one stack: choose it with --stack NAME');
   }
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
   const connection = await connect(targetOptions(args), workspace, io.env, `admin@${stacks[0]?.manifest.domains[0]}`);
-  info(io, `Target: ${connection.target.description}`);
+  // A text plan names the target in its first line; other formats usually go to a file, so say it here.
+  if (format !== 'text') info(io, `Target: ${connection.target.description}`);
   let exit = 0;
   try {
     const rendered: string[] = [];
@@ -99,7 +118,7 @@ export async function runPlan(argv: readonly string[], io: CommandIo): Promise<n
         rendered.push(header + renderText(plan, { color }));
       }
       if (isBlocked(plan)) exit = 1;
-      else if (exit === 0 && hasChanges(plan) && flagOption(args, 'detailed-exitcode')) exit = 2;
+      else if (exit === 0 && hasChanges(plan) && detailedExitcode) exit = 2;
     }
     io.stdout.write(format === 'json' && stacks.length > 1 ? `[${rendered.join(',\n')}]\n` : rendered.join('\n'));
   } finally {

@@ -1,11 +1,11 @@
 /**
- * The emulator's state in one place: a SQLite database (better-sqlite3 12) with indexed tables and prepared
+ * The emulator's state in one place: a SQLite database (WebAssembly SQLite, `./sqlite`) with indexed tables and prepared
  * statements. Every write method runs in a transaction; callers compose several writes with `transaction`.
  * SMTP passwords are never stored (only whether credentials were given). Only `prepare(...).run/get/all`,
  * `exec`, `pragma`, `transaction` and `close` of the database are used. Columns added after the first release are added
  * to older data files on open (`ALTER TABLE … ADD COLUMN`).
  */
-import Database from 'better-sqlite3';
+import Database from './sqlite';
 
 export interface OuRow {
   readonly id: string;
@@ -109,6 +109,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS send_as_key ON send_as(user_email, send_as_key
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS service_accounts (client_email TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens(expires_at);
 `;
 
 /** Columns added after the first release: [table, column, definition]. */
