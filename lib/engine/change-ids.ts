@@ -23,6 +23,11 @@ export function placementChangeId(email: string): string {
   return stateObjectId({ kind: 'userPlacement', email });
 }
 
+/** `alias:user@example.com/sales@example.com` */
+export function aliasChangeId(userEmail: string, alias: string): string {
+  return stateObjectId({ kind: 'alias', userEmail, alias });
+}
+
 /** `sendAs:user@example.com/alias@partner.com` */
 export function sendAsChangeId(userEmail: string, sendAsEmail: string): string {
   return stateObjectId({ kind: 'sendAs', userEmail, sendAsEmail });
@@ -42,6 +47,8 @@ export function objectIdOf(change: Change): string {
       return gatewayPolicyChangeId(change.target.orgUnitPath);
     case 'userPlacement':
       return placementChangeId(change.target.email);
+    case 'alias':
+      return aliasChangeId(change.target.userEmail, change.target.alias);
     case 'sendAs':
       return sendAsChangeId(change.target.userEmail, change.target.sendAsEmail);
   }

@@ -17,7 +17,7 @@ import { GatewayPolicySchema, OrgUnitSchema, SendAsSchema, UserSchema } from '..
  */
 
 /** The object kinds a plan changes. */
-export const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs']);
+export const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'alias', 'sendAs']);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 
 /**
@@ -211,6 +211,32 @@ export const UserPlacementChangeSchema = z.discriminatedUnion('action', [
 ]);
 export type UserPlacementChange = z.infer<typeof UserPlacementChangeSchema>;
 
+// ── Aliases ──────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A Directory alias of a user (`users.aliases`): the user (lower case) and the alias address. */
+const AliasTargetSchema = z.object({ userEmail: z.string(), alias: z.string() }).strict();
+
+/** The alias as the code declares it: its user, address and removal policy. */
+export const AliasSpecSchema = z
+  .object({ userEmail: z.string(), alias: z.string(), removalPolicy: z.enum(['destroy', 'retain']).optional() })
+  .strict();
+export type AliasSpec = z.infer<typeof AliasSpecSchema>;
+
+export const AliasChangeSchema = z.discriminatedUnion('action', [
+  z
+    .object({
+      ...common,
+      kind: z.literal('alias'),
+      action: z.literal('create'),
+      target: AliasTargetSchema,
+      desired: AliasSpecSchema,
+    })
+    .strict(),
+  z.object({ ...common, kind: z.literal('alias'), action: z.literal('delete'), target: AliasTargetSchema }).strict(),
+  forgetMember('alias', AliasTargetSchema),
+]);
+export type AliasChange = z.infer<typeof AliasChangeSchema>;
+
 // ── Send-as identities ───────────────────────────────────────────────────────────────────────────────────
 
 /** The Gmail fields a send-as write sends (the send-as field table's names). */
@@ -273,6 +299,7 @@ export const ChangeSchema = z.discriminatedUnion('kind', [
   OrgUnitChangeSchema,
   GatewayPolicyChangeSchema,
   UserPlacementChangeSchema,
+  AliasChangeSchema,
   SendAsChangeSchema,
 ]);
 export type Change = z.infer<typeof ChangeSchema>;

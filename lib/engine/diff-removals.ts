@@ -2,15 +2,15 @@ import { normaliseEmail } from '../model/email';
 import { isWithinOrgUnit, orgUnitDepth, orgUnitKey } from '../model/org-unit-path';
 import { orgUnitSubject } from '../model/rules/finding-rule';
 import type {
+  AliasObject,
   GatewayPolicyObject,
   ManagedObject,
   OrgUnitObject,
   SendAsObject,
   UserPlacementObject,
 } from '../state/stack-state';
-import { gatewayPolicyChangeId, orgUnitChangeId, placementChangeId } from './change-ids';
+import { gatewayPolicyChangeId, orgUnitChangeId, placementChangeId, sendAsChangeId } from './change-ids';
 import { gatewayManualSteps } from './diff-gateway-policies';
-import { declaredObjects } from './managed-objects';
 import { scopeMembersKey } from './observe';
 import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
 
@@ -28,21 +28,23 @@ const RETAINED = 'removed from code; removalPolicy RETAIN: it will no longer be 
  * Deletes run in reverse dependency order: identities, then the policies they relied on, then OUs leaves first.
  */
 export function diffRemovals(ctx: DiffContext): void {
-  const declared = declaredObjects(ctx.input.manifest);
+  const declared = ctx.declared;
   const removed = [...ctx.managed.entries()]
     .filter(([id, object]) => !declared.has(id) && !movedByThisPlan(ctx, object, declared))
     .sort((a, b) => compareStrings(a[0], b[0]));
   const identities: Array<[string, SendAsObject]> = [];
   const policies: Array<[string, GatewayPolicyObject]> = [];
   const orgUnits: Array<[string, OrgUnitObject]> = [];
+  const aliases: Array<[string, AliasObject]> = [];
   for (const [id, object] of removed) {
     if (object.kind === 'sendAs') identities.push([id, object]);
     else if (object.kind === 'gatewayPolicy') policies.push([id, object]);
     else if (object.kind === 'orgUnit') orgUnits.push([id, object]);
     else if (object.kind === 'userPlacement') forgetPlacement(ctx, id, object);
-    // Aliases are managed once the stack declares them; a record of one is kept until then.
+    else if (object.kind === 'alias') aliases.push([id, object]);
   }
   for (const [id, object] of identities) removeIdentity(ctx, id, object);
+  for (const [id, object] of aliases) removeAlias(ctx, id, object);
   for (const [id, object] of policies) removePolicy(ctx, id, object, identities);
   removeOrgUnits(ctx, orgUnits);
 }
@@ -120,6 +122,40 @@ function removeIdentity(ctx: DiffContext, id: string, object: SendAsObject): voi
     cause: 'removed',
     reason: REMOVED,
     target: { ...target, sendAsEmail: live.sendAsEmail },
+  });
+}
+
+/** An alias removed from code is taken off its user (after an identity on the same address is deleted). */
+function removeAlias(ctx: DiffContext, id: string, object: AliasObject): void {
+  const userEmail = normaliseEmail(object.userEmail);
+  const alias = normaliseEmail(object.alias);
+  const subject = `${userEmail} ← ${alias}`;
+  const target = { userEmail, alias };
+  const forget = (reason: string): void => ctx.addChange({ ...forgetting(id, subject, reason), kind: 'alias', target });
+  if (object.removalPolicy === 'retain') return forget(RETAINED);
+  const record = ctx.input.observed.users?.[userEmail];
+  if (!record || record.status !== 'ok') {
+    ctx.addIndeterminate({
+      kind: 'alias',
+      subject,
+      error: record?.status === 'indeterminate' ? record.error : 'not read',
+    });
+    return;
+  }
+  if (!record.value || !(record.value.aliases ?? []).map(normaliseEmail).includes(alias))
+    return forget(`${REMOVED}; already gone from the tenant`);
+  const identity = sendAsChangeId(userEmail, alias);
+  ctx.addChange({
+    id,
+    kind: 'alias',
+    action: 'delete',
+    subject,
+    attributes: [{ name: 'alias', before: alias }],
+    dependsOn: ctx.changes.has(identity) ? [identity] : [],
+    security: ['destructive'],
+    cause: 'removed',
+    reason: `${REMOVED}: mail to ${alias} no longer reaches ${userEmail}`,
+    target,
   });
 }
 

@@ -1,5 +1,6 @@
 import type { SendAsRecord } from '../admin/workspace-admin';
-import { normaliseEmail } from '../model/email';
+import { isInDomains, normaliseEmail } from '../model/email';
+import { sendAsSubject } from '../model/rules/finding-rule';
 import type { SendAsSpec, UserSpec } from '../model/manifest';
 import { orgUnitAncestry } from '../model/org-unit-path';
 import { compareFingerprints } from '../model/secret-ref';
@@ -13,12 +14,14 @@ import {
 import type { SendAsCredentials } from '../state/stack-state';
 import type { AttributeChange, SecurityFlag, SendAsChange } from './change';
 import {
+  aliasChangeId,
   defaultSwitchChangeId,
   gatewayPolicyChangeId,
   placementChangeId,
   REMOVED_OUTSIDE,
   sendAsChangeId,
 } from './change-ids';
+import { addressesOf, LIVE_SENDAS_NOT_ALIAS } from './diff-aliases';
 import { reportMissingUser } from './diff-placements';
 import { identityKey } from './credentials';
 import { scopeMembersKey } from './observe';
@@ -223,13 +226,14 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     const { attributes, fields } = creation(spec);
     if (smtp) noteUnresolved(ctx, spec);
     const cause = ctx.causeFor(id, spec);
+    const alias = aliasDependency(ctx, spec);
     ctx.addChange({
       id,
       kind: 'sendAs',
       action: 'create',
       subject,
       attributes,
-      dependsOn: deps,
+      dependsOn: alias ? [...deps, alias].sort(compareStrings) : deps,
       security: withoutTls,
       cause,
       ...(cause === 'tenant' ? { reason: REMOVED_OUTSIDE } : {}),
@@ -394,6 +398,31 @@ function noteUnresolved(ctx: DiffContext, spec: SendAsSpec): void {
       subject: subjectOf(spec),
       message: `SMTP credentials must resolve when applying: ${desired.unresolved.join('; ')}.`,
     });
+}
+
+/**
+ * An in-domain address must be an alias of its user before Gmail accepts it as a send-as without an SMTP endpoint
+ * ("Custom from requires smtpMsa configuration", GAM #681). Returns the id of this plan's change adding the alias
+ * when it is declared; reports a blocking finding when the address is neither a live nor a declared alias.
+ */
+function aliasDependency(ctx: DiffContext, spec: SendAsSpec): string | undefined {
+  const user = normaliseEmail(spec.userEmail);
+  const address = normaliseEmail(spec.sendAsEmail);
+  if (spec.smtp || address === user || !isInDomains(address, ctx.input.manifest.domains)) return undefined;
+  const record = ctx.input.observed.users?.[user];
+  if (record?.status !== 'ok' || !record.value) return undefined; // unreadable or missing: reported elsewhere
+  if (addressesOf(record.value).has(address)) return undefined;
+  const aliasChange = aliasChangeId(user, address);
+  if (ctx.changes.get(aliasChange)?.action === 'create') return aliasChange;
+  ctx.findings.push({
+    ruleId: LIVE_SENDAS_NOT_ALIAS,
+    level: 'error',
+    subject: sendAsSubject(user, address),
+    message: `${spec.sendAsEmail} is in the customer's domains but is not an address of ${spec.userEmail} (its primary address or an alias): Gmail refuses it ("Custom from requires smtpMsa configuration").`,
+    fix: `Declare the alias: User.fromEmail(scope, id, '${user}', { aliases: ['${address}'] }) — the plan then adds it first — or add it in the Admin console.`,
+    ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),
+  });
+  return undefined;
 }
 
 function addDefaultSwitch(ctx: DiffContext, spec: SendAsSpec, createId: string, alreadyDefault: boolean): void {

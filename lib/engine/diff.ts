@@ -3,6 +3,7 @@ import { normaliseEmail } from '../model/email';
 import { isBlockingFinding, type Finding } from '../model/findings';
 import { orgUnitKey } from '../model/org-unit-path';
 import { sendAsSubject } from '../model/rules/finding-rule';
+import { diffAliases } from './diff-aliases';
 import { diffGatewayAuthority } from './diff-gateway-authority';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
@@ -30,6 +31,7 @@ export function diff(input: DiffInput): Plan {
   diffOrgUnits(ctx);
   diffGatewayPolicies(ctx);
   diffPlacements(ctx);
+  diffAliases(ctx);
   diffRemovals(ctx);
   diffSendAs(ctx);
   diffGatewayAuthority(ctx);

@@ -1,5 +1,6 @@
 export * from './change';
 export * from './change-ids';
+export * from './diff-aliases';
 export * from './credentials';
 export * from './diff';
 export * from './diff-gateway-authority';

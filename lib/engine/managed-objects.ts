@@ -5,7 +5,9 @@ import { effectiveRemovalPolicy } from '../model/removal-policy';
 import type { ManagedObject, ObjectOrigin, SendAsCredentials } from '../state/stack-state';
 import type { ManagedObjectInput } from '../state/state-store';
 import { canonicalJson } from './saved-plan';
-import { gatewayPolicyChangeId, orgUnitChangeId, placementChangeId, sendAsChangeId } from './change-ids';
+import type { AliasSpec } from './change';
+import { aliasChangeId, gatewayPolicyChangeId, orgUnitChangeId, placementChangeId, sendAsChangeId } from './change-ids';
+import { normaliseEmail } from '../model/email';
 
 /**
  * The bridge between what the code declares and what the stack's state records: the declared objects with their
@@ -18,6 +20,7 @@ export type DeclaredObject =
   | { readonly kind: 'orgUnit'; readonly id: string; readonly spec: OrgUnitSpec }
   | { readonly kind: 'gatewayPolicy'; readonly id: string; readonly spec: GatewayPolicySpec }
   | { readonly kind: 'userPlacement'; readonly id: string; readonly spec: UserSpec & { orgUnitPath: string } }
+  | { readonly kind: 'alias'; readonly id: string; readonly spec: AliasSpec }
   | { readonly kind: 'sendAs'; readonly id: string; readonly spec: SendAsSpec };
 
 /** Facts apply learnt while putting an object in place (ids Google assigned, credentials it sent). */
@@ -32,8 +35,8 @@ export interface Learnt {
  * `sha256:<hex>` of a spec as the tenant sees it: the construct path (where the code declares it) is left out,
  * so moving code around is not a change.
  */
-export function specDigest(spec: { readonly constructPath?: string }): string {
-  const { constructPath: _where, ...rest } = spec;
+export function specDigest(spec: object): string {
+  const { constructPath: _where, ...rest } = spec as { readonly constructPath?: string };
   return `sha256:${createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex')}`;
 }
 
@@ -53,8 +56,19 @@ export function declaredObjects(manifest: Manifest): Map<string, DeclaredObject>
     add({ kind: 'gatewayPolicy', id: gatewayPolicyChangeId(spec.orgUnitPath), spec });
   for (const spec of manifest.users) {
     const orgUnitPath = spec.orgUnitPath;
-    if (orgUnitPath !== undefined)
-      add({ kind: 'userPlacement', id: placementChangeId(spec.email), spec: { ...spec, orgUnitPath } });
+    if (orgUnitPath !== undefined) {
+      const { aliases: _aliases, aliasRemovalPolicy: _policy, ...placement } = spec;
+      add({ kind: 'userPlacement', id: placementChangeId(spec.email), spec: { ...placement, orgUnitPath } });
+    }
+    for (const alias of spec.aliases ?? []) {
+      const userEmail = normaliseEmail(spec.email);
+      const aliasSpec: AliasSpec = {
+        userEmail,
+        alias: normaliseEmail(alias),
+        ...(spec.aliasRemovalPolicy !== undefined ? { removalPolicy: spec.aliasRemovalPolicy } : {}),
+      };
+      add({ kind: 'alias', id: aliasChangeId(userEmail, alias), spec: aliasSpec });
+    }
   }
   for (const spec of manifest.sendAs)
     add({ kind: 'sendAs', id: sendAsChangeId(spec.userEmail, spec.sendAsEmail), spec });
@@ -106,6 +120,14 @@ export function recordOf(
         email: object.spec.email,
         orgUnitPath: object.spec.orgUnitPath,
         removalPolicy: 'retain',
+        ...base,
+      };
+    case 'alias':
+      return {
+        kind: 'alias',
+        userEmail: object.spec.userEmail,
+        alias: object.spec.alias,
+        removalPolicy: effectiveRemovalPolicy(object.spec.removalPolicy, 'alias', from),
         ...base,
       };
     case 'sendAs':

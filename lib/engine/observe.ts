@@ -7,7 +7,7 @@ import { orgUnitKey } from '../model/org-unit-path';
 import { mapLimited, Semaphore } from '../util/concurrency';
 import type { ManagedObject, StackState } from '../state/stack-state';
 import { declaredObjects } from './managed-objects';
-import type { Observed, ObservedState } from './observed-state';
+import type { Observed, ObservedGroup, ObservedState } from './observed-state';
 
 /** Options of `observe`. */
 export interface ObserveOptions {
@@ -75,7 +75,7 @@ export function referencedUsers(manifest: Manifest, state?: StackState): string[
   for (const identity of manifest.sendAs) users.add(normaliseEmail(identity.userEmail));
   for (const scope of manifest.ownership) if (scope.kind === 'user') users.add(normaliseEmail(scope.email));
   for (const object of removedObjects(manifest, state))
-    if (object.kind === 'sendAs') users.add(normaliseEmail(object.userEmail));
+    if (object.kind === 'sendAs' || object.kind === 'alias') users.add(normaliseEmail(object.userEmail));
   return [...users].sort();
 }
 
@@ -128,6 +128,8 @@ export async function observe(
 
   let orgUnits: ObservedState['orgUnits'] = { status: 'indeterminate', error: 'not read' };
   let gatewayPolicies: ObservedState['gatewayPolicies'] = { status: 'indeterminate', error: 'not read' };
+  let groupPolicies: NonNullable<ObservedState['groupPolicies']> = { status: 'indeterminate', error: 'not read' };
+  const groups: Record<string, Observed<ObservedGroup>> = {};
   const userResults: Record<string, Observed<UserRecord | null>> = {};
   const scopeMembers: Record<string, Observed<UserRecord[]>> = {};
 
@@ -167,6 +169,19 @@ export async function observe(
     async () => {
       gatewayPolicies = await call(() => admin.listGatewayPolicies());
     },
+    async () => {
+      // Group-scoped policies outrank OU policies; the groups they name are read only when there are any.
+      groupPolicies = await call(() => admin.listGroupGatewayPolicies());
+      if (groupPolicies.status !== 'ok') return;
+      const ids = [...new Set(groupPolicies.value.map((p) => p.groupId))].sort();
+      await mapLimited(ids, limit, async (id) => {
+        groups[id] = await call(async () => {
+          const group = await admin.getGroup(id);
+          if (!group) return { email: `groups/${id}`, members: [] };
+          return { email: group.email, members: await admin.listGroupMembers(id) };
+        });
+      });
+    },
     ...scopes.map((path): Task => async () => {
       const members = await call(() => admin.listUsers(path));
       scopeMembers[scopeMembersKey(path)] = members;
@@ -192,6 +207,8 @@ export async function observe(
   return {
     orgUnits,
     gatewayPolicies,
+    groupPolicies,
+    groups: sortKeys(groups),
     users: sortKeys(userResults),
     sendAs,
     scopeMembers: sortKeys(scopeMembers),

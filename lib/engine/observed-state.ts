@@ -1,4 +1,10 @@
-import type { GatewayPolicyRecord, OrgUnitRecord, SendAsRecord, UserRecord } from '../admin/workspace-admin';
+import type {
+  GatewayPolicyRecord,
+  GroupGatewayPolicyRecord,
+  OrgUnitRecord,
+  SendAsRecord,
+  UserRecord,
+} from '../admin/workspace-admin';
 
 /**
  * What `observe` read from the live tenant, in the manifest's scope. A read that failed after the client's
@@ -13,11 +19,25 @@ export type Observed<T> =
       readonly permission?: boolean;
     };
 
+/** A group a gateway policy names. */
+export interface ObservedGroup {
+  readonly email: string;
+  /** Member addresses, lower case, nested groups' members included. */
+  readonly members: readonly string[];
+}
+
 export interface ObservedState {
   /** Every OU of the customer, the root included. */
   readonly orgUnits: Observed<OrgUnitRecord[]>;
   /** Every explicit `gmail.per_user_outbound_gateway` policy of the customer. */
   readonly gatewayPolicies: Observed<GatewayPolicyRecord[]>;
+  /**
+   * Every gateway policy bound to a Google group: it outranks the OU policies for the group's members.
+   * @default - none (an observed state without group reads)
+   */
+  readonly groupPolicies?: Observed<GroupGatewayPolicyRecord[]>;
+  /** The groups those policies name, by group id: their address and members (nested ones included). */
+  readonly groups?: Readonly<Record<string, Observed<ObservedGroup>>>;
   /** Each referenced user, keyed by lower-cased email; `null` when the user does not exist. */
   readonly users: Readonly<Record<string, Observed<UserRecord | null>>>;
   /** Send-as lists, keyed by lower-cased user email: referenced users and users inside exclusive scopes. */

@@ -83,11 +83,18 @@ export const GatewayPolicySchema = z
   })
   .strict();
 
-/** A user referenced by the stack; with `orgUnitPath`, the stack places the user in that OU. */
+/**
+ * A user referenced by the stack; with `orgUnitPath`, the stack places the user in that OU; with `aliases`, the
+ * stack gives the user those Directory aliases (an in-domain send-as address must be one: Gmail refuses it
+ * otherwise). Each alias is an object of its own for removal (`aliasRemovalPolicy`).
+ */
 export const UserSchema = z
   .object({
     email: z.string(),
     orgUnitPath: z.string().optional(),
+    aliases: z.array(z.string()).optional(),
+    /** What happens to the declared aliases when they leave the code. Absent: `destroy`. */
+    aliasRemovalPolicy: RemovalPolicySchema.optional(),
     constructPath,
   })
   .strict();

@@ -1,6 +1,6 @@
 import type { ValidationIssue } from './findings';
 import type { Manifest } from './manifest';
-import { domainsRule, duplicateUserRule, emailSyntaxRule } from './validation/identity-rules';
+import { aliasRule, domainsRule, duplicateUserRule, emailSyntaxRule } from './validation/identity-rules';
 import { duplicateOrgUnitRule, orgUnitParentRule, orgUnitShapeRule } from './validation/org-unit-rules';
 import { acknowledgementRule, duplicateGatewayPolicyRule, undeclaredOrgUnitRule } from './validation/reference-rules';
 import type { ValidationRule } from './validation/issue';
@@ -22,6 +22,7 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
   domainsRule,
   emailSyntaxRule,
   duplicateUserRule,
+  aliasRule,
   orgUnitShapeRule,
   duplicateOrgUnitRule,
   orgUnitParentRule,

@@ -3,7 +3,7 @@ import { renderJson, renderMarkdown, renderText } from '../../lib/engine/render'
 import { fingerprintCredentials } from '../../lib/engine/credentials';
 import { diff } from '../../lib/engine/diff';
 import type { Manifest } from '../../lib/model/manifest';
-import { observedFrom, TEST_KEY } from './helpers/converged';
+import { observedFrom, ok, TEST_KEY } from './helpers/converged';
 import { emptyTenant, noState, partnerManifest, plan, TARGET } from './helpers/scenario';
 
 const CANARY = 'Canary-Secret-Value-7f3a9c';
@@ -105,7 +105,13 @@ describe('renderers', () => {
         sendAsEmail: `alias${i}@example.com`,
         displayName: `Alias number ${i}`,
       });
-    const big = plan(m, emptyTenant());
+    // In-domain send-as addresses are aliases of their user (Gmail refuses them otherwise).
+    const aliases = m.sendAs.map((s) => s.sendAsEmail).filter((a) => a.endsWith('@example.com'));
+    const tenant = emptyTenant();
+    const big = plan(m, {
+      ...tenant,
+      users: { 'alice@example.com': ok({ primaryEmail: 'alice@example.com', orgUnitPath: '/', aliases }) },
+    });
     const full = renderMarkdown(big, { maxLength: 10_000_000 });
     expect(full.length).toBeGreaterThan(20_000);
     for (const max of [65_536, 20_000, 3_000, 800]) {

@@ -57,8 +57,13 @@ function mergeUsers(users: readonly UserSpec[]): UserSpec[] {
       continue;
     }
     const other = out[same];
+    if (user.aliases) {
+      // References of one user may each name aliases: the user gets them all.
+      out[same] = { ...other, aliases: [...new Set([...(other.aliases ?? []), ...user.aliases])].sort() };
+    }
     if (user.orgUnitPath === undefined || user.orgUnitPath === other.orgUnitPath) continue;
-    if (other.orgUnitPath === undefined) out[same] = user;
+    const aliases = out[same].aliases;
+    if (other.orgUnitPath === undefined) out[same] = aliases ? { ...user, aliases } : user;
     else out.push(user);
   }
   return out;

@@ -2,6 +2,7 @@ import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { unreachable, type Change } from '../change';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply-options';
 import { ApplyAbortedError, createSlot, guardAdmin, type ChangeOutcome, type RunContext } from './private/context';
+import { executeAlias } from './private/execute-alias';
 import { executeGatewayPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
 import { executeOrgUnit } from './private/execute-org-unit';
 import { executeSendAs } from './private/execute-send-as';
@@ -155,6 +156,8 @@ function execute(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
       return executeGatewayPolicy(ctx, change);
     case 'userPlacement':
       return executeUserPlacement(ctx, change);
+    case 'alias':
+      return executeAlias(ctx, change);
     case 'sendAs':
       return executeSendAs(ctx, change);
     default:

@@ -6,7 +6,7 @@ import { orgUnitAncestry, orgUnitKey } from '../../model/org-unit-path';
 import { orgUnitChangeId } from '../change-ids';
 import type { DesiredCredentials } from '../credentials';
 import type { ManagedObject, StackState } from '../../state/stack-state';
-import { specDigest } from '../managed-objects';
+import { declaredObjects, specDigest, type DeclaredObject } from '../managed-objects';
 import type { ObservedState } from '../observed-state';
 import type { Change, ChangeCause } from '../change';
 import type { IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
@@ -51,10 +51,13 @@ export class DiffContext {
   public readonly reported = new Set<string>();
   /** The objects the stack manages, by id (its state). */
   public readonly managed: ReadonlyMap<string, ManagedObject>;
+  /** The objects the code declares, by id. */
+  public readonly declared: ReadonlyMap<string, DeclaredObject>;
   private readonly indeterminateSeen = new Set<string>();
 
   public constructor(public readonly input: DiffInput) {
     this.managed = new Map(Object.entries(input.state?.objects ?? {}));
+    this.declared = declaredObjects(input.manifest);
     const { orgUnits, gatewayPolicies } = input.observed;
     if (orgUnits?.status === 'ok' && Array.isArray(orgUnits.value)) {
       const byPath = new Map<string, OrgUnitRecord>();
@@ -97,7 +100,7 @@ export class DiffContext {
    * a missing object was removed, a different value changed, outside the code) and its spec is the one last
    * applied; else `code` (the stack has not put it in place yet, or the code changed it since).
    */
-  public causeFor(objectId: string, spec?: { readonly constructPath?: string }): ChangeCause {
+  public causeFor(objectId: string, spec?: object): ChangeCause {
     const managed = this.managed.get(objectId);
     if (!managed) return 'code';
     // The code changed since the last apply: the difference is the code's, whatever the tenant did.

@@ -52,6 +52,7 @@ const KIND_LABEL: Record<Change['kind'], string> = {
   orgUnit: 'OU',
   gatewayPolicy: 'gateway policy',
   userPlacement: 'user placement',
+  alias: 'alias',
   sendAs: 'send-as',
 };
 

@@ -18,6 +18,9 @@ export const emailSyntaxRule: ValidationRule = {
     const out: ValidationIssue[] = [];
     manifest.users.forEach((u, i) => {
       if (!isValidEmail(u.email)) out.push(emailIssue(`$.users[${i}]`, u, 'email', u.email));
+      (u.aliases ?? []).forEach((a, j) => {
+        if (!isValidEmail(a)) out.push(emailIssue(`$.users[${i}]`, u, `aliases[${j}]`, a));
+      });
     });
     manifest.sendAs.forEach((s, i) => {
       const at = `$.sendAs[${i}]`;
@@ -99,6 +102,67 @@ export const duplicateUserRule: ValidationRule = {
         ),
       );
     }
+    return out;
+  },
+};
+
+/**
+ * Declared aliases are addresses in the customer's domains (Google only accepts those), never the user's own
+ * primary address, and each alias belongs to one user only.
+ */
+export const aliasRule: ValidationRule = {
+  code: 'MPV-ALIAS',
+  description: "Aliases are in the customer's domains, not the user's own address, and belong to one user only.",
+  check(manifest: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    const domains = new Set(manifest.domains.map((d) => d.trim().toLowerCase()));
+    const owner = new Map<string, string>();
+    const primaries = new Set(manifest.users.map((u) => normaliseEmail(u.email)));
+    manifest.users.forEach((u, i) => {
+      (u.aliases ?? []).forEach((raw, j) => {
+        if (!isValidEmail(raw)) return; // reported by MPV-EMAIL
+        const alias = normaliseEmail(raw);
+        const site = { jsonPath: `$.users[${i}]`, entry: u };
+        const field = `aliases[${j}]`;
+        const domain = alias.slice(alias.lastIndexOf('@') + 1);
+        if (!domains.has(domain)) {
+          out.push(
+            issueAt(
+              'MPV-ALIAS',
+              site,
+              field,
+              raw,
+              `an address in ${[...domains].join(', ')}`,
+              "an alias must be in one of the customer's domains",
+            ),
+          );
+        } else if (alias === normaliseEmail(u.email) || primaries.has(alias)) {
+          out.push(
+            issueAt(
+              'MPV-ALIAS',
+              site,
+              field,
+              raw,
+              "an address that is no user's primary address",
+              'an alias cannot be a primary address',
+            ),
+          );
+        } else if (owner.has(alias) && owner.get(alias) !== normaliseEmail(u.email)) {
+          out.push(
+            issueAt(
+              'MPV-ALIAS',
+              site,
+              field,
+              raw,
+              'an address no other user has as an alias',
+              `${raw} is already an alias of ${owner.get(alias)}`,
+            ),
+          );
+        } else {
+          owner.set(alias, normaliseEmail(u.email));
+        }
+      });
+    });
     return out;
   },
 };

@@ -26,6 +26,8 @@ function declaredOf(change: Change): DeclaredObject | undefined {
       return change.action === 'update'
         ? { kind: 'userPlacement', id, spec: { ...change.desired, orgUnitPath: change.write.orgUnitPath } }
         : undefined;
+    case 'alias':
+      return change.action === 'create' ? { kind: 'alias', id, spec: change.desired } : undefined;
     case 'sendAs':
       return change.action === 'delete' || change.action === 'forget'
         ? undefined

@@ -11,12 +11,13 @@ export const SYMBOL: Record<ChangeAction, string> = {
   forget: '·',
 };
 
-export const KIND_ORDER: readonly ChangeKind[] = ['orgUnit', 'gatewayPolicy', 'userPlacement', 'sendAs'];
+export const KIND_ORDER: readonly ChangeKind[] = ['orgUnit', 'gatewayPolicy', 'userPlacement', 'alias', 'sendAs'];
 
 export const KIND_TITLE: Record<ChangeKind, string> = {
   orgUnit: 'Organisational units',
   gatewayPolicy: 'Per-user outbound gateway policies',
   userPlacement: 'User placements',
+  alias: 'Aliases',
   sendAs: 'Send-as identities',
 };
 
