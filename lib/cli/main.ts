@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MailPolicyError } from '../model/errors';
 import { runApply } from './commands/apply';
 import { runEmulator } from './commands/emulator';
+import { runGraph } from './commands/graph';
 import { runImport } from './commands/import';
 import { runPlan } from './commands/plan';
 import { runSynth } from './commands/synth';
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: (argv, io) => runPlan(['--drift', '--detailed-exitcode', ...argv], io),
     summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)',
   },
+  graph: { run: runGraph, summary: 'draw who may bypass the outbound gateway, before → after (read-only)' },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
   import: { run: runImport, summary: 'write construct code for an existing tenant' },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },

@@ -11,6 +11,7 @@ export * from './drift';
 export * from './ledger-types';
 export * from './observe';
 export * from './observed-state';
+export * from './picture';
 export * from './plan';
 export * from './render';
 export * from './saved-plan';

@@ -13,11 +13,23 @@ export interface EffectiveGateway {
 
 /** Computes the effective setting from explicit per-OU values (keys are OU paths, any case). */
 export function effectiveGateway(orgUnitPath: string, explicit: ReadonlyMap<string, boolean>): EffectiveGateway {
+  return effectiveGatewayResolver(explicit)(orgUnitPath);
+}
+
+/**
+ * `effectiveGateway` for many OUs against the same explicit values: the values are keyed once, so each lookup
+ * costs the OU's depth only.
+ */
+export function effectiveGatewayResolver(
+  explicit: ReadonlyMap<string, boolean>,
+): (orgUnitPath: string) => EffectiveGateway {
   const byKey = new Map<string, [string, boolean]>();
   for (const [path, value] of explicit) byKey.set(orgUnitKey(path), [path, value]);
-  for (const candidate of orgUnitAncestry(orgUnitPath)) {
-    const hit = byKey.get(orgUnitKey(candidate));
-    if (hit) return { allowed: hit[1], decidedBy: hit[0] };
-  }
-  return { allowed: false };
+  return (orgUnitPath) => {
+    for (const candidate of orgUnitAncestry(orgUnitPath)) {
+      const hit = byKey.get(orgUnitKey(candidate));
+      if (hit) return { allowed: hit[1], decidedBy: hit[0] };
+    }
+    return { allowed: false };
+  };
 }

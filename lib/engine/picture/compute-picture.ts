@@ -1,0 +1,143 @@
+import { effectiveGatewayResolver, type EffectiveGateway } from '../../model/effective-gateway';
+import { orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../../model/org-unit-path';
+import { compareStrings, type DiffContext } from '../private/diff-context';
+import type { GatewayPicture, GatewaySetting, NodeReason, OrgUnitNode, OrgUnitStatus } from './gateway-picture';
+import type { GatewayState } from './gateway-state';
+
+/** A node being collected: its path after the plan (first spelling seen) and why it is in the picture. */
+interface Candidate {
+  readonly path: string;
+  readonly reasons: Set<NodeReason>;
+  smtpIdentities: number;
+}
+
+/** A live OU: where it is now and where it is after this plan's moves. */
+interface LiveOrgUnit {
+  readonly livePath: string;
+  readonly afterPath: string;
+}
+
+const REASON_ORDER: readonly NodeReason[] = [
+  'declared-ou',
+  'declared-policy',
+  'live-allowance',
+  'policy-change',
+  'smtp-identities',
+];
+
+/** `/a//b/` → `/a/b`; undefined for something that is not an OU path at all. */
+function normalPath(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !path.startsWith('/')) return undefined;
+  const segments = orgUnitSegments(path);
+  return segments.length === 0 ? ROOT_PATH : `/${segments.join('/')}`;
+}
+
+function settingOf(path: string, effective: EffectiveGateway): GatewaySetting {
+  if (effective.decidedBy === undefined) return { allowed: false, source: 'default' };
+  if (orgUnitKey(effective.decidedBy) === orgUnitKey(path)) return { allowed: effective.allowed, source: 'explicit' };
+  return { allowed: effective.allowed, source: 'inherited', from: effective.decidedBy };
+}
+
+/** Parents before children, siblings by name (case-insensitive, then exact), like a file tree. */
+function compareTreeOrder(a: string, b: string): number {
+  const sa = orgUnitSegments(a);
+  const sb = orgUnitSegments(b);
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const c = compareStrings(sa[i].toLowerCase(), sb[i].toLowerCase()) || compareStrings(sa[i], sb[i]);
+    if (c !== 0) return c;
+  }
+  return sa.length - sb.length;
+}
+
+/**
+ * The gateway picture of the plan being built: every OU that matters with its effective per-user gateway
+ * setting before and after the plan. Reads the same explicit values and identity placements as the plan-time
+ * gateway check (`gatewayState`); pure and deterministic.
+ */
+export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPicture {
+  const live = new Map<string, LiveOrgUnit>();
+  for (const ou of ctx.orgUnitsByPath?.values() ?? []) {
+    const livePath = normalPath(ou.orgUnitPath);
+    const afterPath = normalPath(ctx.projectPath(ou.orgUnitPath));
+    if (livePath === undefined || afterPath === undefined) continue;
+    if (!live.has(orgUnitKey(afterPath))) live.set(orgUnitKey(afterPath), { livePath, afterPath });
+  }
+  const created = new Set<string>();
+  for (const change of ctx.changes.values())
+    if (change.kind === 'orgUnit' && change.action === 'create') created.add(orgUnitKey(change.target.path));
+
+  const candidates = new Map<string, Candidate>();
+  const add = (rawPath: unknown, reason?: NodeReason, identities = 0): void => {
+    const path = normalPath(rawPath);
+    if (path === undefined) return;
+    const key = orgUnitKey(path);
+    let candidate = candidates.get(key);
+    if (!candidate) {
+      candidate = { path: live.get(key)?.afterPath ?? path, reasons: new Set(), smtpIdentities: 0 };
+      candidates.set(key, candidate);
+    }
+    if (reason) candidate.reasons.add(reason);
+    candidate.smtpIdentities += identities;
+  };
+  for (const spec of ctx.input.manifest.orgUnits) add(spec?.path, 'declared-ou');
+  for (const spec of ctx.input.manifest.gatewayPolicies) add(spec?.orgUnitPath, 'declared-policy');
+  for (const [path, allowed] of state.before) if (allowed) add(ctx.projectPath(path), 'live-allowance');
+  for (const change of ctx.changes.values())
+    if (change.kind === 'gatewayPolicy') add(change.target.orgUnitPath, 'policy-change');
+  for (const identity of state.identities) add(identity.orgUnitPath, 'smtp-identities', 1);
+  // Ancestors up to the root, so the picture is one tree.
+  add(ROOT_PATH);
+  for (const candidate of [...candidates.values()]) {
+    for (let p = parentOrgUnitPath(candidate.path); p !== undefined; p = parentOrgUnitPath(p)) {
+      if (candidates.has(orgUnitKey(p))) break;
+      add(p);
+    }
+  }
+
+  const resolveBefore = effectiveGatewayResolver(state.before);
+  const resolveAfter = effectiveGatewayResolver(state.after);
+  const ordered = [...candidates.values()].sort((a, b) => compareTreeOrder(a.path, b.path));
+  // Each node's setting before the plan, and its path as the tenant has it now (for `from`).
+  const beforeByKey = new Map<string, { setting: GatewaySetting; path: string }>();
+  const nodes: OrgUnitNode[] = [];
+  for (const candidate of ordered) {
+    const key = orgUnitKey(candidate.path);
+    const parent = parentOrgUnitPath(candidate.path);
+    const origin = live.get(key);
+    let status: OrgUnitStatus;
+    let before: GatewaySetting;
+    if (origin) {
+      status = orgUnitKey(origin.livePath) === key ? 'live' : 'moved';
+      before = settingOf(origin.livePath, resolveBefore(origin.livePath));
+    } else {
+      status = created.has(key) ? 'new' : 'absent';
+      // Not in the tenant yet: what it inherits from its parent as the tenant is now.
+      const above = parent === undefined ? undefined : beforeByKey.get(orgUnitKey(parent));
+      before = !above
+        ? { allowed: false, source: 'default' }
+        : above.setting.source === 'explicit'
+          ? { allowed: above.setting.allowed, source: 'inherited', from: above.path }
+          : above.setting;
+    }
+    beforeByKey.set(key, { setting: before, path: origin?.livePath ?? candidate.path });
+    const after = settingOf(candidate.path, resolveAfter(candidate.path));
+    nodes.push({
+      path: candidate.path,
+      name: orgUnitSegments(candidate.path).pop() ?? ROOT_PATH,
+      ...(parent !== undefined ? { parentPath: parentSpelling(candidates, parent) } : {}),
+      status,
+      ...(status === 'moved' && origin ? { livePath: origin.livePath } : {}),
+      before,
+      after,
+      changed: before.allowed !== after.allowed,
+      reasons: REASON_ORDER.filter((r) => candidate.reasons.has(r)),
+      smtpIdentities: candidate.smtpIdentities,
+    });
+  }
+  return { orgUnits: nodes, groups: [], unplacedSmtpIdentities: state.unplaced };
+}
+
+function parentSpelling(candidates: ReadonlyMap<string, Candidate>, parent: string | undefined): string {
+  if (parent === undefined) return ROOT_PATH;
+  return candidates.get(orgUnitKey(parent))?.path ?? parent;
+}
