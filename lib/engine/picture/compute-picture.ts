@@ -38,15 +38,15 @@ function settingOf(path: string, effective: EffectiveGateway): GatewaySetting {
   return { allowed: effective.allowed, source: 'inherited', from: effective.decidedBy };
 }
 
-/** Parents before children, siblings by name (case-insensitive, then exact), like a file tree. */
+/** Parents before children, siblings by name (case-insensitive), like a file tree. */
 function compareTreeOrder(a: string, b: string): number {
-  const sa = orgUnitSegments(a);
-  const sb = orgUnitSegments(b);
+  const sa = orgUnitSegments(a.toLowerCase());
+  const sb = orgUnitSegments(b.toLowerCase());
   for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
-    const c = compareStrings(sa[i].toLowerCase(), sb[i].toLowerCase()) || compareStrings(sa[i], sb[i]);
+    const c = compareStrings(sa[i], sb[i]);
     if (c !== 0) return c;
   }
-  return sa.length - sb.length;
+  return sa.length - sb.length || compareStrings(a, b);
 }
 
 /**

@@ -13,13 +13,17 @@ const STYLE: Record<Exclude<NodeStyle, undefined>, string> = {
 
 /**
  * Text inside a quoted DOT string: backslashes doubled (Graphviz reads `\N`, `\G`, `\l` … as escapes), quotes
- * escaped, control characters dropped. Lines are joined with `\n` by the caller.
+ * escaped, `&` written `&amp;` (Graphviz decodes entities such as `&lt;` and `&#35;` in every label), control
+ * characters dropped, half surrogate pairs replaced (they are not UTF-8). Lines are joined with
+ * `\n` by the caller.
  */
 export function dotText(text: string): string {
   return (
     text
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
       // eslint-disable-next-line no-control-regex
       .replace(/[\u0000-\u001f\u007f]/g, '')
+      .replace(/&/g, '&amp;')
       .replace(/\\/g, '\\\\')
       .replace(/"/g, '\\"')
   );

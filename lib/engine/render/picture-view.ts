@@ -28,15 +28,15 @@ export interface PictureView {
   readonly folded: number;
 }
 
-/** Lower is kept first: the root, changes and blocked identities, allowances, declared OUs, SMTP users. */
+/** Lower is kept first: the root, changes, blocked identities, allowances, declared OUs, SMTP users. */
 function tierOf(node: OrgUnitNode): number {
   if (node.parentPath === undefined) return 0;
   if (node.changed || node.reasons.includes('policy-change')) return 1;
-  if (node.smtpIdentities > 0 && !node.after.allowed) return 1;
-  if (node.before.allowed || node.after.allowed || node.reasons.includes('declared-policy')) return 2;
-  if (node.reasons.includes('declared-ou')) return 3;
-  if (node.reasons.includes('smtp-identities')) return 4;
-  return 5;
+  if (node.smtpIdentities > 0 && !node.after.allowed) return 2;
+  if (node.before.allowed || node.after.allowed || node.reasons.includes('declared-policy')) return 3;
+  if (node.reasons.includes('declared-ou')) return 4;
+  if (node.reasons.includes('smtp-identities')) return 5;
+  return 6;
 }
 
 /**

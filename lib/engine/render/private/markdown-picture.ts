@@ -11,6 +11,8 @@ export interface PictureAtom {
 /** Largest share of the comment the diagram may take, and the most characters in any case. */
 const DIAGRAM_SHARE = 0.4;
 const DIAGRAM_MAX = 30_000;
+/** Fewer boxes than this say too little: the section points to `mailpolicy graph` instead. */
+const MIN_NODES = 10;
 /** OUs named in the verdict line. */
 const MAX_LISTED = 5;
 
@@ -21,11 +23,11 @@ function code(text: string): string {
 }
 
 /**
- * The diagram with the largest node budget (at most 80) that fits `limit` characters, folding more subtrees
- * each time; undefined when not even the root and one node fit.
+ * The diagram with the largest node budget (80, 40, 20, 10) that fits `limit` characters, folding more subtrees
+ * each time; undefined when not even a diagram of `MIN_NODES` fits.
  */
 function fittingDiagram(picture: GatewayPicture, limit: number): string | undefined {
-  for (let budget = MERMAID_MAX_NODES; budget >= 2; budget = Math.floor(budget / 2)) {
+  for (let budget = MERMAID_MAX_NODES; budget >= MIN_NODES; budget = Math.floor(budget / 2)) {
     const fence = `\`\`\`mermaid\n${renderMermaid(picture, { maxNodes: budget })}\`\`\`\n\n`;
     if (fence.length <= limit) return fence;
   }

@@ -15,7 +15,8 @@ const MAX_PATH = 48;
 
 /** A path short enough for a label: `…/Partners/EMEA` keeps the end, which names the OU. */
 export function shortPath(path: string): string {
-  return path.length <= MAX_PATH ? path : `…${path.slice(path.length - MAX_PATH + 1)}`;
+  const chars = [...path]; // code points, so a character is never cut in half
+  return chars.length <= MAX_PATH ? path : `…${chars.slice(chars.length - MAX_PATH + 1).join('')}`;
 }
 
 /** Same value, same source. */
@@ -72,7 +73,8 @@ export type NodeStyle = 'opens' | 'closes' | 'allowed' | 'blocked' | 'collapsed'
 
 export function styleOf(view: ViewNode): NodeStyle {
   if (view.more) return 'collapsed';
-  const node = view.node as OrgUnitNode;
+  const node = view.node;
+  if (!node) return undefined;
   if (node.changed) return node.after.allowed ? 'opens' : 'closes';
   if (node.smtpIdentities > 0 && !node.after.allowed) return 'blocked';
   if (node.after.allowed) return 'allowed';
