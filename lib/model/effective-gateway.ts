@@ -1,4 +1,4 @@
-import { orgUnitAncestry, orgUnitKey } from './org-unit-path';
+import { orgUnitKey, parentOrgUnitPath } from './org-unit-path';
 
 /**
  * The effective "Allow per-user outbound gateways" value for an OU: the explicit setting of the nearest OU on
@@ -17,19 +17,35 @@ export function effectiveGateway(orgUnitPath: string, explicit: ReadonlyMap<stri
 }
 
 /**
- * `effectiveGateway` for many OUs against the same explicit values: the values are keyed once, so each lookup
- * costs the OU's depth only.
+ * `effectiveGateway` for many OUs against the same explicit values: the values are keyed once and each OU's
+ * answer is remembered, so a tree of OUs costs about one lookup per OU.
  */
 export function effectiveGatewayResolver(
   explicit: ReadonlyMap<string, boolean>,
 ): (orgUnitPath: string) => EffectiveGateway {
   const byKey = new Map<string, [string, boolean]>();
   for (const [path, value] of explicit) byKey.set(orgUnitKey(path), [path, value]);
+  const known = new Map<string, EffectiveGateway>();
   return (orgUnitPath) => {
-    for (const candidate of orgUnitAncestry(orgUnitPath)) {
-      const hit = byKey.get(orgUnitKey(candidate));
-      if (hit) return { allowed: hit[1], decidedBy: hit[0] };
+    const pending: string[] = [];
+    let answer: EffectiveGateway = { allowed: false };
+    // Nearest first, one parent at a time: most walks stop at the first remembered ancestor.
+    for (let path: string | undefined = orgUnitPath; path !== undefined; path = parentOrgUnitPath(path)) {
+      const candidate = orgUnitKey(path);
+      const remembered = known.get(candidate);
+      if (remembered) {
+        answer = remembered;
+        break;
+      }
+      const hit = byKey.get(candidate);
+      if (hit) {
+        answer = { allowed: hit[1], decidedBy: hit[0] };
+        pending.push(candidate);
+        break;
+      }
+      pending.push(candidate);
     }
-    return { allowed: false };
+    for (const key of pending) known.set(key, answer);
+    return answer;
   };
 }

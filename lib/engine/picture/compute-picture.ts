@@ -1,5 +1,5 @@
 import { effectiveGatewayResolver, type EffectiveGateway } from '../../model/effective-gateway';
-import { orgUnitKey, orgUnitSegments, parentOrgUnitPath, ROOT_PATH } from '../../model/org-unit-path';
+import { orgUnitKey, orgUnitSegments, ROOT_PATH } from '../../model/org-unit-path';
 import { compareStrings, type DiffContext } from '../private/diff-context';
 import type { GatewayPicture, GatewaySetting, NodeReason, OrgUnitNode, OrgUnitStatus } from './gateway-picture';
 import type { GatewayState } from './gateway-state';
@@ -25,11 +25,21 @@ const REASON_ORDER: readonly NodeReason[] = [
   'smtp-identities',
 ];
 
+const NORMAL_PATH = /^\/(?:[^/]+(?:\/[^/]+)*)?$/;
+
 /** `/a//b/` → `/a/b`; undefined for something that is not an OU path at all. */
 function normalPath(path: unknown): string | undefined {
   if (typeof path !== 'string' || !path.startsWith('/')) return undefined;
+  if (NORMAL_PATH.test(path)) return path;
   const segments = orgUnitSegments(path);
   return segments.length === 0 ? ROOT_PATH : `/${segments.join('/')}`;
+}
+
+/** The parent of a normal path (`parentOrgUnitPath` without splitting): `/a/b` → `/a`, `/a` → `/`. */
+function parentOf(path: string): string | undefined {
+  if (path === ROOT_PATH) return undefined;
+  const cut = path.lastIndexOf('/');
+  return cut === 0 ? ROOT_PATH : path.slice(0, cut);
 }
 
 function settingOf(path: string, effective: EffectiveGateway): GatewaySetting {
@@ -38,23 +48,16 @@ function settingOf(path: string, effective: EffectiveGateway): GatewaySetting {
   return { allowed: effective.allowed, source: 'inherited', from: effective.decidedBy };
 }
 
-/** Parents before children, siblings by name (case-insensitive), like a file tree. */
-function compareTreeOrder(a: string, b: string): number {
-  const sa = orgUnitSegments(a.toLowerCase());
-  const sb = orgUnitSegments(b.toLowerCase());
-  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
-    const c = compareStrings(sa[i], sb[i]);
-    if (c !== 0) return c;
-  }
-  return sa.length - sb.length || compareStrings(a, b);
+/**
+ * A key that sorts OUs like a file tree (parents before children, siblings by name, case-insensitive): the
+ * lower-cased path with `/` made the smallest character.
+ */
+function treeOrderKey(key: string): string {
+  return key.replace(/\//g, '\u0000');
 }
 
-/**
- * The gateway picture of the plan being built: every OU that matters with its effective per-user gateway
- * setting before and after the plan. Reads the same explicit values and identity placements as the plan-time
- * gateway check (`gatewayState`); pure and deterministic.
- */
-export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPicture {
+/** Live OUs by their key after the plan. */
+function liveOrgUnits(ctx: DiffContext): Map<string, LiveOrgUnit> {
   const live = new Map<string, LiveOrgUnit>();
   for (const ou of ctx.orgUnitsByPath?.values() ?? []) {
     const livePath = normalPath(ou.orgUnitPath);
@@ -62,10 +65,15 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
     if (livePath === undefined || afterPath === undefined) continue;
     if (!live.has(orgUnitKey(afterPath))) live.set(orgUnitKey(afterPath), { livePath, afterPath });
   }
-  const created = new Set<string>();
-  for (const change of ctx.changes.values())
-    if (change.kind === 'orgUnit' && change.action === 'create') created.add(orgUnitKey(change.target.path));
+  return live;
+}
 
+/** The OUs that matter, by key, with their ancestors up to the root. */
+function candidatesOf(
+  ctx: DiffContext,
+  state: GatewayState,
+  live: ReadonlyMap<string, LiveOrgUnit>,
+): Map<string, Candidate> {
   const candidates = new Map<string, Candidate>();
   const add = (rawPath: unknown, reason?: NodeReason, identities = 0): void => {
     const path = normalPath(rawPath);
@@ -85,24 +93,38 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
   for (const change of ctx.changes.values())
     if (change.kind === 'gatewayPolicy') add(change.target.orgUnitPath, 'policy-change');
   for (const identity of state.identities) add(identity.orgUnitPath, 'smtp-identities', 1);
-  // Ancestors up to the root, so the picture is one tree.
   add(ROOT_PATH);
   for (const candidate of [...candidates.values()]) {
-    for (let p = parentOrgUnitPath(candidate.path); p !== undefined; p = parentOrgUnitPath(p)) {
+    for (let p = parentOf(candidate.path); p !== undefined; p = parentOf(p)) {
       if (candidates.has(orgUnitKey(p))) break;
       add(p);
     }
   }
+  return candidates;
+}
 
+/**
+ * The gateway picture of the plan being built: every OU that matters with its effective per-user gateway
+ * setting before and after the plan. Reads the same explicit values and identity placements as the plan-time
+ * gateway check (`gatewayState`); pure and deterministic.
+ */
+export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPicture {
+  const live = liveOrgUnits(ctx);
+  const created = new Set<string>();
+  for (const change of ctx.changes.values())
+    if (change.kind === 'orgUnit' && change.action === 'create') created.add(orgUnitKey(change.target.path));
+  const candidates = candidatesOf(ctx, state, live);
   const resolveBefore = effectiveGatewayResolver(state.before);
   const resolveAfter = effectiveGatewayResolver(state.after);
-  const ordered = [...candidates.values()].sort((a, b) => compareTreeOrder(a.path, b.path));
+  const ordered = [...candidates.entries()]
+    .map(([key, c]) => ({ key, c, order: treeOrderKey(key) }))
+    .sort((a, b) => compareStrings(a.order, b.order));
   // Each node's setting before the plan, and its path as the tenant has it now (for `from`).
   const beforeByKey = new Map<string, { setting: GatewaySetting; path: string }>();
   const nodes: OrgUnitNode[] = [];
-  for (const candidate of ordered) {
-    const key = orgUnitKey(candidate.path);
-    const parent = parentOrgUnitPath(candidate.path);
+  for (const { key, c: candidate } of ordered) {
+    const parent = parentOf(candidate.path);
+    const parentKey = parent === undefined ? undefined : orgUnitKey(parent);
     const origin = live.get(key);
     let status: OrgUnitStatus;
     let before: GatewaySetting;
@@ -112,7 +134,7 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
     } else {
       status = created.has(key) ? 'new' : 'absent';
       // Not in the tenant yet: what it inherits from its parent as the tenant is now.
-      const above = parent === undefined ? undefined : beforeByKey.get(orgUnitKey(parent));
+      const above = parentKey === undefined ? undefined : beforeByKey.get(parentKey);
       before = !above
         ? { allowed: false, source: 'default' }
         : above.setting.source === 'explicit'
@@ -123,8 +145,8 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
     const after = settingOf(candidate.path, resolveAfter(candidate.path));
     nodes.push({
       path: candidate.path,
-      name: orgUnitSegments(candidate.path).pop() ?? ROOT_PATH,
-      ...(parent !== undefined ? { parentPath: parentSpelling(candidates, parent) } : {}),
+      name: candidate.path === ROOT_PATH ? ROOT_PATH : candidate.path.slice(candidate.path.lastIndexOf('/') + 1),
+      ...(parentKey !== undefined ? { parentPath: candidates.get(parentKey)?.path ?? (parent as string) } : {}),
       status,
       ...(status === 'moved' && origin ? { livePath: origin.livePath } : {}),
       before,
@@ -135,9 +157,4 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
     });
   }
   return { orgUnits: nodes, groups: [], unplacedSmtpIdentities: state.unplaced };
-}
-
-function parentSpelling(candidates: ReadonlyMap<string, Candidate>, parent: string | undefined): string {
-  if (parent === undefined) return ROOT_PATH;
-  return candidates.get(orgUnitKey(parent))?.path ?? parent;
 }
