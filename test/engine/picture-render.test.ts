@@ -18,7 +18,9 @@ describe('the gateway picture renderers', () => {
   test('Mermaid: every awkward OU name parses and reads back exactly as written', async () => {
     const pictures = fc.sample(pictureArb, 150);
     const diagrams = pictures.map((p) => renderMermaid(p));
-    const results = await parseMermaid(diagrams);
+    // The checker itself must be able to fail: an unescaped quote breaks a label.
+    const [broken, ...results] = await parseMermaid(['flowchart TD\n  n0["a"b"]\n', ...diagrams]);
+    expect(broken.ok).toBe(false);
     results.forEach((result, i) => {
       if (!result.ok) throw new Error(`Mermaid refused:\n${diagrams[i]}\n${result.error}`);
       pictures[i].orgUnits.forEach((node, n) => {
