@@ -6,6 +6,7 @@ import { runApply } from './commands/apply';
 import { runDestroy } from './commands/destroy';
 import { runForceUnlock } from './commands/force-unlock';
 import { runEmulator } from './commands/emulator';
+import { runGraph } from './commands/graph';
 import { runImport } from './commands/import';
 import { runPlan } from './commands/plan';
 import { runSynth } from './commands/synth';
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: (argv, io) => runPlan(argv, io, 'drift'),
     summary: 'report drift: what changed outside the code (plan --drift --detailed-exitcode)',
   },
+  graph: { run: runGraph, summary: 'draw who may bypass the outbound gateway, before → after (read-only)' },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
   destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
   'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },

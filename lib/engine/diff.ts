@@ -1,18 +1,16 @@
-import { effectiveGateway, type EffectiveGateway } from '../model/effective-gateway';
-import { normaliseEmail } from '../model/email';
+import { effectiveGatewayResolver } from '../model/effective-gateway';
 import { isBlockingFinding, type Finding } from '../model/findings';
-import { orgUnitKey } from '../model/org-unit-path';
-import { sendAsSubject } from '../model/rules/finding-rule';
 import { diffAliases } from './diff-aliases';
 import { diffGatewayAuthority } from './diff-gateway-authority';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
 import { diffRemovals } from './diff-removals';
-import { diffSendAs, plannedOrgUnitOf } from './diff-send-as';
+import { diffSendAs } from './diff-send-as';
 import { type Change } from './change';
+import { gatewayPicture, gatewayState, type GatewayState } from './picture';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanSummary } from './plan';
-import { compareStrings, DiffContext, stripIdPrefix, type DiffInput } from './private/diff-context';
+import { compareStrings, DiffContext, type DiffInput } from './private/diff-context';
 import { orderChanges } from './private/order';
 
 export type { DiffInput } from './private/diff-context';
@@ -35,8 +33,10 @@ export function diff(input: DiffInput): Plan {
   diffRemovals(ctx);
   diffSendAs(ctx);
   diffGatewayAuthority(ctx);
-  checkLiveGateways(ctx);
+  const gateways = gatewayState(ctx);
+  checkLiveGateways(ctx, gateways);
   reportPermissionErrors(ctx);
+  const picture = gateways ? gatewayPicture(ctx, gateways) : undefined;
 
   const changes = orderChanges(ctx.changes.values());
   const findings: Finding[] = [...(input.findings ?? []), ...ctx.findings.sort(compareFindings)];
@@ -58,6 +58,7 @@ export function diff(input: DiffInput): Plan {
     unmanaged,
     notes,
     summary: summarise(changes, findings, indeterminate.length, ctx.unchanged),
+    ...(picture ? { picture } : {}),
   };
 }
 
@@ -93,48 +94,12 @@ function compareFindings(a: Finding, b: Finding): number {
  * live explicit policies (on OUs projected through this plan's moves) with this plan's policy changes applied,
  * manual ones included.
  */
-function checkLiveGateways(ctx: DiffContext): void {
-  if (!ctx.policyByOrgUnitId || !ctx.orgUnitPathById) return;
-  const explicit = new Map<string, boolean>();
-  for (const [ouId, policy] of ctx.policyByOrgUnitId) {
-    const path = ctx.orgUnitPathById.get(stripIdPrefix(ouId));
-    if (path !== undefined) explicit.set(orgUnitKey(ctx.projectPath(path)), policy.allowUsersToUseExternalSmtpServers);
-  }
-  for (const change of ctx.changes.values()) {
-    if (change.kind !== 'gatewayPolicy' || change.action === 'forget') continue;
-    const after = change.action === 'delete' ? 'inherit' : change.write.allow;
-    const key = orgUnitKey(change.target.orgUnitPath);
-    if (after === 'inherit') explicit.delete(key);
-    else explicit.set(key, after);
-  }
-  const placements = new Map<string, string>();
-  for (const user of ctx.input.manifest.users) {
-    if (
-      typeof user?.email === 'string' &&
-      typeof user.orgUnitPath === 'string' &&
-      !placements.has(normaliseEmail(user.email))
-    )
-      placements.set(normaliseEmail(user.email), user.orgUnitPath);
-  }
-  const cache = new Map<string, EffectiveGateway>();
-  const seen = new Set<string>();
-  for (const spec of ctx.input.manifest.sendAs) {
-    if (!spec?.smtp || typeof spec.userEmail !== 'string' || typeof spec.sendAsEmail !== 'string') continue;
-    const user = normaliseEmail(spec.userEmail);
-    const subject = sendAsSubject(user, spec.sendAsEmail);
-    if (seen.has(subject)) continue;
-    seen.add(subject);
-    const record = ctx.input.observed.users?.[user];
-    if (record?.status !== 'ok' || !record.value) continue; // unknown or missing user: reported elsewhere.
-    const path = plannedOrgUnitOf(ctx, user, placements.get(user));
-    if (path === undefined) continue;
-    const key = orgUnitKey(path);
-    let effective = cache.get(key);
-    if (!effective) {
-      effective = effectiveGateway(path, explicit);
-      cache.set(key, effective);
-    }
-    if (effective.allowed) continue;
+function checkLiveGateways(ctx: DiffContext, state: GatewayState | undefined): void {
+  if (!state) return;
+  const resolve = effectiveGatewayResolver(state.after);
+  for (const { subject, spec, orgUnitPath: path } of state.identities) {
+    const effective = resolve(path);
+    if (effective.allowed || !spec.smtp) continue;
     const decided = effective.decidedBy
       ? `the explicit setting on ${effective.decidedBy} does not allow it`
       : 'no OU on its path allows it (Google’s default: not allowed)';

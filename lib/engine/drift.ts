@@ -26,8 +26,10 @@ export function driftReport(plan: Plan): Plan {
   const pruned = changes.map((c) =>
     c.dependsOn.every((d) => ids.has(d)) ? c : { ...c, dependsOn: c.dependsOn.filter((d) => ids.has(d)) },
   );
+  // The gateway picture shows the whole plan's effect, not the drift's: a drift report leaves it out.
+  const { picture: _picture, ...rest } = plan;
   return {
-    ...plan,
+    ...rest,
     mode: 'drift',
     changes: pruned,
     unmanaged: [],

@@ -13,6 +13,7 @@ export * from './drift';
 export * from './managed-objects';
 export * from './observe';
 export * from './observed-state';
+export * from './picture';
 export * from './plan';
 export * from './render';
 export * from './saved-plan';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { FindingSchema } from '../model/findings';
 import { ChangeKindSchema, ChangeSchema } from './change';
+import { GatewayPictureSchema } from './picture/gateway-picture';
 
 /**
  * The plan: the diff's output, the renderers' input, the executor's instructions and, saved with `--out`,
@@ -64,6 +65,11 @@ export const PlanSchema = z
     unmanaged: z.array(UnmanagedRowSchema),
     notes: z.array(PlanNoteSchema),
     summary: PlanSummarySchema,
+    /**
+     * Who may bypass the outbound gateway, before and after (`lib/engine/picture`). Absent when the OU list or
+     * the gateway policies could not be read, and in drift reports. @default - none
+     */
+    picture: GatewayPictureSchema.optional(),
   })
   .strict()
   .superRefine((plan, ctx) => {

@@ -1,4 +1,5 @@
 import type { AttributeChange, Change } from '../change';
+import type { GatewayPicture, GatewaySetting } from '../picture/gateway-picture';
 import type { Plan } from '../plan';
 import { isDrift } from './private/format';
 
@@ -29,9 +30,40 @@ function changeJson(change: Change): Record<string, unknown> {
   };
 }
 
+function settingJson(s: GatewaySetting): Record<string, unknown> {
+  return { allowed: s.allowed, source: s.source, ...(s.from !== undefined ? { from: s.from } : {}) };
+}
+
+/** The gateway picture with keys in a fixed order (`docs/plan-json.md`, "picture"). */
+export function pictureJson(picture: GatewayPicture): Record<string, unknown> {
+  return {
+    orgUnits: picture.orgUnits.map((n) => ({
+      path: n.path,
+      name: n.name,
+      ...(n.parentPath !== undefined ? { parentPath: n.parentPath } : {}),
+      status: n.status,
+      ...(n.livePath !== undefined ? { livePath: n.livePath } : {}),
+      before: settingJson(n.before),
+      after: settingJson(n.after),
+      changed: n.changed,
+      reasons: [...n.reasons],
+      smtpIdentities: n.smtpIdentities,
+    })),
+    groups: picture.groups.map((g) => ({
+      email: g.email,
+      before: settingJson(g.before),
+      after: settingJson(g.after),
+      changed: g.changed,
+      smtpIdentities: g.smtpIdentities,
+      orgUnits: [...g.orgUnits],
+    })),
+    unplacedSmtpIdentities: picture.unplacedSmtpIdentities,
+  };
+}
+
 /**
  * The plan for machines: `{ "formatVersion": 1, "mode", "stack", "target", "summary", "changes", "findings",
- * "indeterminate", "unmanaged", "notes" }`, documented in `docs/plan-json.md`. Keys are in a fixed order and
+ * "indeterminate", "unmanaged", "notes", "picture" }` (`picture` only when the plan has one), documented in `docs/plan-json.md`. Keys are in a fixed order and
  * sensitive attributes carry only `"sensitive": true`.
  */
 export function renderJson(plan: Plan): string {
@@ -60,6 +92,7 @@ export function renderJson(plan: Plan): string {
     indeterminate: plan.indeterminate.map((r) => ({ kind: r.kind, subject: r.subject, error: r.error })),
     unmanaged: plan.unmanaged.map((r) => ({ kind: r.kind, subject: r.subject })),
     notes: plan.notes.map((n) => ({ subject: n.subject, message: n.message })),
+    ...(plan.picture ? { picture: pictureJson(plan.picture) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

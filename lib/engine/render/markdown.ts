@@ -11,6 +11,7 @@ import {
   summaryLine,
   SYMBOL,
 } from './private/format';
+import { pictureAtoms } from './private/markdown-picture';
 
 /** GitHub's limit for one comment. */
 export const MARKDOWN_MAX_LENGTH = 65_536;
@@ -72,7 +73,7 @@ function reviewFirst(change: Change): string | undefined {
   return undefined;
 }
 
-function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
+function atoms(plan: Plan, max: number): { head: Atom[]; body: Atom[] } {
   const drift = isDrift(plan);
   const s = plan.summary;
   const blocked = s.blockingFindings > 0 || s.indeterminate > 0;
@@ -105,6 +106,7 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
     for (const line of first) body.push({ text: line, cuttable: true });
     body.push({ text: '\n', cuttable: false });
   }
+  body.push(...pictureAtoms(plan.picture, max));
   const manual = plan.changes.filter((c) => c.action === 'manual');
   if (manual.length > 0) {
     body.push({ text: '### Manual steps (Admin console)\n\n', cuttable: false });
@@ -192,13 +194,13 @@ function atoms(plan: Plan): { head: Atom[]; body: Atom[] } {
 }
 
 /**
- * The plan as a pull-request comment: verdict, destructive and security-relevant changes first, manual-step
- * checklist, findings, lists per action and the full diff in `<details>`. Never longer than `maxLength`:
+ * The plan as a pull-request comment: verdict, destructive and security-relevant changes first, who may bypass
+ * the outbound gateway before and after (a Mermaid diagram sized to the comment), manual-step checklist, findings, lists per action and the full diff in `<details>`. Never longer than `maxLength`:
  * whatever does not fit is cut from the end of each list in order, with a note saying how much.
  */
 export function renderMarkdown(plan: Plan, options: RenderMarkdownOptions = {}): string {
   const max = Math.max(0, Math.floor(options.maxLength ?? MARKDOWN_MAX_LENGTH));
-  const { head, body } = atoms(plan);
+  const { head, body } = atoms(plan, max);
   const all = [...head, ...body];
   const full = all.map((a) => a.text).join('');
   if (full.length <= max) return full;

@@ -1,6 +1,7 @@
 import { formatFinding } from '../../model/findings';
 import type { ChangeAction } from '../change';
 import type { Plan } from '../plan';
+import { pictureSection } from './picture-text';
 import { changeLines, groupByKind, isDrift, KIND_TITLE, STATE_MISSING_NOTE, summaryLine } from './private/format';
 
 /** Options of `renderText`. */
@@ -24,7 +25,10 @@ const RESET = '\u001b[0m';
 const BOLD = '\u001b[1m';
 const RED = '\u001b[31m';
 
-/** The plan for a terminal: Terraform-like symbols grouped by kind, attribute diffs, findings and a summary. */
+/**
+ * The plan for a terminal: Terraform-like symbols grouped by kind, attribute diffs, the tree of who may bypass
+ * the outbound gateway, findings and a summary.
+ */
 export function renderText(plan: Plan, options: RenderTextOptions = {}): string {
   const color = options.color === true;
   const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
@@ -57,6 +61,11 @@ export function renderText(plan: Plan, options: RenderTextOptions = {}): string 
   if (plan.notes.length > 0) {
     out.push('Notes');
     for (const note of plan.notes) out.push(`  - ${note.subject}: ${note.message}`);
+    out.push('');
+  }
+  if (plan.picture) {
+    const colours = { opens: RED, closes: '\u001b[32m' };
+    out.push(...pictureSection(plan.picture, { paint: (style, text) => paint(colours[style], text) }));
     out.push('');
   }
   if (plan.findings.length > 0) {

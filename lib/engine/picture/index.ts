@@ -1,0 +1,3 @@
+export * from './compute-picture';
+export * from './gateway-picture';
+export * from './gateway-state';
