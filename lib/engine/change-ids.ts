@@ -18,6 +18,11 @@ export function gatewayPolicyChangeId(orgUnitPath: string): string {
   return stateObjectId({ kind: 'gatewayPolicy', orgUnitPath });
 }
 
+/** `groupPolicy:policies/…`: a group-scoped gateway policy (never in the state: the code does not declare them). */
+export function groupPolicyChangeId(policyName: string): string {
+  return `groupPolicy:${policyName}`;
+}
+
 /** `userPlacement:user@example.com` */
 export function placementChangeId(email: string): string {
   return stateObjectId({ kind: 'userPlacement', email });
@@ -45,6 +50,8 @@ export function objectIdOf(change: Change): string {
       return orgUnitChangeId(change.target.path);
     case 'gatewayPolicy':
       return gatewayPolicyChangeId(change.target.orgUnitPath);
+    case 'groupPolicy':
+      return groupPolicyChangeId(change.target.policyName);
     case 'userPlacement':
       return placementChangeId(change.target.email);
     case 'alias':

@@ -17,7 +17,7 @@ import { GatewayPolicySchema, OrgUnitSchema, SendAsSchema, UserSchema } from '..
  */
 
 /** The object kinds a plan changes. */
-export const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'userPlacement', 'alias', 'sendAs']);
+export const ChangeKindSchema = z.enum(['orgUnit', 'gatewayPolicy', 'groupPolicy', 'userPlacement', 'alias', 'sendAs']);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 
 /**
@@ -192,6 +192,30 @@ export const GatewayPolicyChangeSchema = z.discriminatedUnion('action', [
 ]);
 export type GatewayPolicyChange = z.infer<typeof GatewayPolicyChangeSchema>;
 
+// ── Group-scoped gateway policies ────────────────────────────────────────────────────────────────────────
+
+/** A gateway policy bound to a Google group (it outranks OU policies for the group's members). */
+const GroupPolicyTargetSchema = z
+  .object({ groupId: z.string(), groupEmail: z.string(), policyName: z.string(), orgUnitPath: z.string() })
+  .strict();
+
+/** Only removal: the code never declares group policies; one inside a `gatewayPolicies` ownership scope goes. */
+export const GroupPolicyChangeSchema = z.discriminatedUnion('action', [
+  z
+    .object({ ...common, kind: z.literal('groupPolicy'), action: z.literal('delete'), target: GroupPolicyTargetSchema })
+    .strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('groupPolicy'),
+      action: z.literal('manual'),
+      target: GroupPolicyTargetSchema,
+      manualSteps: z.array(z.string()).min(1),
+    })
+    .strict(),
+]);
+export type GroupPolicyChange = z.infer<typeof GroupPolicyChangeSchema>;
+
 // ── User placements ──────────────────────────────────────────────────────────────────────────────────────
 
 const PlacementUpdateSchema = z
@@ -298,6 +322,7 @@ export type SendAsChange = z.infer<typeof SendAsChangeSchema>;
 export const ChangeSchema = z.discriminatedUnion('kind', [
   OrgUnitChangeSchema,
   GatewayPolicyChangeSchema,
+  GroupPolicyChangeSchema,
   UserPlacementChangeSchema,
   AliasChangeSchema,
   SendAsChangeSchema,

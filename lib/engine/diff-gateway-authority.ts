@@ -1,7 +1,7 @@
 import { isWithinOrgUnit, orgUnitKey } from '../model/org-unit-path';
 import { orgUnitSubject } from '../model/rules/finding-rule';
-import { gatewayPolicyChangeId } from './change-ids';
-import { gatewayManualSteps } from './diff-gateway-policies';
+import { gatewayPolicyChangeId, groupPolicyChangeId } from './change-ids';
+import { gatewayManualSteps, groupManualSteps } from './diff-gateway-policies';
 import { compareStrings, stripIdPrefix, type DiffContext } from './private/diff-context';
 
 /** Rule id of the warning for a live policy allowing per-user gateways that the stack does not declare. */
@@ -77,5 +77,74 @@ export function diffGatewayAuthority(ctx: DiffContext): void {
     } else {
       ctx.addChange({ ...common, action: 'delete', target });
     }
+  }
+}
+
+/** Rule id of the warning for a live group-scoped policy allowing per-user gateways (it outranks OU settings). */
+export const LIVE_GROUP_GATEWAY = 'MPR-LIVE-GROUP-GATEWAY';
+
+/**
+ * Group-scoped gateway policies: the code never declares them, and they outrank every OU's setting for the
+ * group's members — the blind spot a review must not have. Each one that allows per-user gateways is a warning in
+ * every plan, naming the group; inside a `gatewayPolicies` ownership scope each one (allowing or not) is planned
+ * for deletion, so the members follow their OU's setting again.
+ */
+export function diffGroupAuthority(ctx: DiffContext): void {
+  const policies = ctx.input.observed.groupPolicies;
+  if (!policies) return; // an observed state without group reads
+  if (policies.status !== 'ok') {
+    ctx.addIndeterminate({ kind: 'groupPolicy', subject: 'group-scoped gateway policies', error: policies.error });
+    return;
+  }
+  const scopes = ctx.input.manifest.ownership.flatMap((s) =>
+    s?.kind === 'gatewayPolicies' && typeof s.orgUnitPath === 'string' ? [s.orgUnitPath] : [],
+  );
+  const paths = ctx.orgUnitPathById;
+  for (const policy of [...policies.value].sort((a, b) => compareStrings(a.name, b.name))) {
+    const group = ctx.input.observed.groups?.[policy.groupId];
+    if (group?.status !== 'ok') {
+      ctx.addIndeterminate({
+        kind: 'groupPolicy',
+        subject: `group ${policy.groupId}`,
+        error: group?.status === 'indeterminate' ? group.error : 'not read',
+      });
+      continue;
+    }
+    const email = group.value.email;
+    const livePath = policy.orgUnitId !== undefined ? paths?.get(stripIdPrefix(policy.orgUnitId)) : undefined;
+    const scopePath = livePath === undefined ? '/' : ctx.projectPath(livePath);
+    const owner = scopes.find((s) => isWithinOrgUnit(scopePath, s));
+    const within = scopePath === '/' ? '' : ` within ${scopePath}`;
+    if (policy.allowUsersToUseExternalSmtpServers) {
+      ctx.findings.push({
+        ruleId: LIVE_GROUP_GATEWAY,
+        level: 'warning',
+        advisory: true,
+        subject: `group:${email}`,
+        message:
+          `The group ${email} allows per-user outbound gateways for its ${group.value.members.length} member${group.value.members.length === 1 ? '' : 's'}${within} (policy ${policy.name}), whatever their OU's setting: a group's setting outranks every OU's.` +
+          (owner ? ` The stack owns the setting under ${owner}, so this plan removes it.` : ''),
+        fix: owner
+          ? 'Apply this plan to remove it.'
+          : `Remove the group's override in the Admin console if it is not wanted, or make the stack authoritative with policy.ownGatewayPolicies() so group overrides are removed.`,
+      });
+    }
+    if (!owner) continue;
+    const common = {
+      id: groupPolicyChangeId(policy.name),
+      kind: 'groupPolicy' as const,
+      subject: `group ${email}`,
+      attributes: [
+        { name: 'allowPerUserOutboundGateways', before: policy.allowUsersToUseExternalSmtpServers, after: 'inherit' },
+      ],
+      dependsOn: [],
+      security: ['destructive' as const],
+      cause: 'scope' as const,
+      reason: `a group override the code does not declare, and the stack owns the gateway setting under ${owner}: its members follow their OU again`,
+      target: { groupId: policy.groupId, groupEmail: email, policyName: policy.name, orgUnitPath: scopePath },
+    };
+    if (ctx.input.observed.policyWrites === 'manual')
+      ctx.addChange({ ...common, action: 'manual', manualSteps: groupManualSteps(email) });
+    else ctx.addChange({ ...common, action: 'delete' });
   }
 }

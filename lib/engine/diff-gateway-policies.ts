@@ -23,6 +23,16 @@ export function gatewayManualSteps(orgUnitPath: string, desired: boolean | 'inhe
   ];
 }
 
+/** The console steps to remove a group's own gateway setting, so its members get their OU's again. */
+export function groupManualSteps(groupEmail: string): string[] {
+  return [
+    `Open ${GATEWAY_CONSOLE_PATH}.`,
+    `On the left, open Groups and select ${groupEmail}.`,
+    'Next to "Allow per-user outbound gateways", click "Remove" (the group’s override), so its members follow their OU again.',
+    'Click Save. Changes can take up to 24 hours to take effect.',
+  ];
+}
+
 /**
  * Gateway policies: compare the desired value with the OU's explicit policy. Planned as API changes, or as
  * manual steps when the target refuses policy writes. Needs a readable OU list and policy list.

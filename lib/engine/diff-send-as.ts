@@ -269,6 +269,7 @@ function diffIdentity(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord | u
     if (spec.isDefault === true) addDefaultSwitch(ctx, spec, id, live.isDefault === true);
     return;
   }
+  if (live.verificationStatus === 'pending') notePending(ctx, spec, live);
   const attributes: AttributeChange[] = [];
   const fields: SendAsWriteField[] = [];
   for (const difference of plainFieldDifferences(spec, live)) {
@@ -423,6 +424,24 @@ function aliasDependency(ctx: DiffContext, spec: SendAsSpec): string | undefined
     ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),
   });
   return undefined;
+}
+
+/** Rule id of the blocking finding for an identity declared default while Gmail still has it pending. */
+export const LIVE_PENDING_DEFAULT = 'MPR-LIVE-PENDING-DEFAULT';
+
+/** A declared identity pending verification: listed in the plan; one declared default is a blocking finding. */
+function notePending(ctx: DiffContext, spec: SendAsSpec, live: SendAsRecord): void {
+  const userEmail = normaliseEmail(spec.userEmail);
+  ctx.pendingVerification.push({ subject: subjectOf(spec), userEmail, sendAsEmail: live.sendAsEmail });
+  if (spec.isDefault !== true || live.isDefault === true) return;
+  ctx.findings.push({
+    ruleId: LIVE_PENDING_DEFAULT,
+    level: 'error',
+    subject: sendAsSubject(userEmail, spec.sendAsEmail),
+    message: `${spec.sendAsEmail} of ${spec.userEmail} is declared the default From address, but its owner has not confirmed Gmail's verification mail yet: Gmail refuses an unverified send-as as the default.`,
+    fix: `Have the owner of ${spec.sendAsEmail} click the link in the mail from account-verification-noreply@google.com (check spam; \`mailpolicy verify\` sends it again), then apply; or drop isDefault until then.`,
+    ...(spec.constructPath ? { constructPath: spec.constructPath } : {}),
+  });
 }
 
 function addDefaultSwitch(ctx: DiffContext, spec: SendAsSpec, createId: string, alreadyDefault: boolean): void {

@@ -1,14 +1,15 @@
 import { effectiveGatewayResolver } from '../model/effective-gateway';
 import { isBlockingFinding, type Finding } from '../model/findings';
 import { diffAliases } from './diff-aliases';
-import { diffGatewayAuthority } from './diff-gateway-authority';
+import { diffGatewayAuthority, diffGroupAuthority } from './diff-gateway-authority';
 import { diffGatewayPolicies } from './diff-gateway-policies';
 import { diffOrgUnits } from './diff-org-units';
 import { diffPlacements } from './diff-placements';
 import { diffRemovals } from './diff-removals';
 import { diffSendAs } from './diff-send-as';
 import { type Change } from './change';
-import { gatewayPicture, gatewayState, type GatewayState } from './picture';
+import { gatewayPicture, gatewayState, groupRuleFor, type GatewayState } from './picture';
+import { normaliseEmail } from '../model/email';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanSummary } from './plan';
 import { compareStrings, DiffContext, type DiffInput } from './private/diff-context';
 import { orderChanges } from './private/order';
@@ -33,6 +34,7 @@ export function diff(input: DiffInput): Plan {
   diffRemovals(ctx);
   diffSendAs(ctx);
   diffGatewayAuthority(ctx);
+  diffGroupAuthority(ctx);
   const gateways = gatewayState(ctx);
   checkLiveGateways(ctx, gateways);
   reportPermissionErrors(ctx);
@@ -57,6 +59,13 @@ export function diff(input: DiffInput): Plan {
     indeterminate,
     unmanaged,
     notes,
+    ...(ctx.pendingVerification.length > 0
+      ? {
+          pendingVerification: ctx.pendingVerification.sort(
+            (a, b) => compareStrings(a.userEmail, b.userEmail) || compareStrings(a.sendAsEmail, b.sendAsEmail),
+          ),
+        }
+      : {}),
     summary: summarise(changes, findings, indeterminate.length, ctx.unchanged),
     ...(picture ? { picture } : {}),
   };
@@ -98,11 +107,15 @@ function checkLiveGateways(ctx: DiffContext, state: GatewayState | undefined): v
   if (!state) return;
   const resolve = effectiveGatewayResolver(state.after);
   for (const { subject, spec, orgUnitPath: path } of state.identities) {
-    const effective = resolve(path);
+    // A group's own setting outranks every OU's for its members.
+    const group = groupRuleFor(state.groupsAfter, normaliseEmail(spec.userEmail), path);
+    const effective = group ? { allowed: group.allow, decidedBy: undefined } : resolve(path);
     if (effective.allowed || !spec.smtp) continue;
-    const decided = effective.decidedBy
-      ? `the explicit setting on ${effective.decidedBy} does not allow it`
-      : 'no OU on its path allows it (Google’s default: not allowed)';
+    const decided = group
+      ? `the setting of its group ${group.email} does not allow it, and outranks the OU's`
+      : effective.decidedBy
+        ? `the explicit setting on ${effective.decidedBy} does not allow it`
+        : 'no OU on its path allows it (Google’s default: not allowed)';
     ctx.findings.push({
       ruleId: LIVE_GATEWAY_NOT_ALLOWED,
       level: 'error',
@@ -116,10 +129,12 @@ function checkLiveGateways(ctx: DiffContext, state: GatewayState | undefined): v
 
 /** A read refused for lack of permission is a blocking finding, so it cannot be missed. */
 function reportPermissionErrors(ctx: DiffContext): void {
-  const { orgUnits, gatewayPolicies, users, sendAs, scopeMembers } = ctx.input.observed;
+  const { orgUnits, gatewayPolicies, groupPolicies, groups, users, sendAs, scopeMembers } = ctx.input.observed;
   const all = [
     orgUnits,
     gatewayPolicies,
+    groupPolicies,
+    ...Object.values(groups ?? {}),
     ...Object.values(users ?? {}),
     ...Object.values(sendAs ?? {}),
     ...Object.values(scopeMembers ?? {}),

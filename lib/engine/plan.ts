@@ -23,6 +23,15 @@ export type IndeterminateRow = z.infer<typeof IndeterminateRowSchema>;
 export const UnmanagedRowSchema = z.object({ kind: ChangeKindSchema, subject: z.string() }).strict();
 export type UnmanagedRow = z.infer<typeof UnmanagedRowSchema>;
 
+/**
+ * A declared identity Gmail holds as `pending`: the address's owner has not confirmed the verification mail yet,
+ * so the identity cannot be used (nor made the default) until they do.
+ */
+export const PendingVerificationSchema = z
+  .object({ subject: z.string(), userEmail: z.string(), sendAsEmail: z.string() })
+  .strict();
+export type PendingVerification = z.infer<typeof PendingVerificationSchema>;
+
 /** Information that is neither a change nor drift (for example credentials not verifiable yet). */
 export const PlanNoteSchema = z.object({ subject: z.string(), message: z.string() }).strict();
 export type PlanNote = z.infer<typeof PlanNoteSchema>;
@@ -64,6 +73,8 @@ export const PlanSchema = z
     indeterminate: z.array(IndeterminateRowSchema),
     unmanaged: z.array(UnmanagedRowSchema),
     notes: z.array(PlanNoteSchema),
+    /** Declared identities waiting for their owner to confirm Gmail's verification mail. @default [] */
+    pendingVerification: z.array(PendingVerificationSchema).optional(),
     summary: PlanSummarySchema,
     /**
      * Who may bypass the outbound gateway, before and after (`lib/engine/picture`). Absent when the OU list or

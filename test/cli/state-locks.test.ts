@@ -61,10 +61,14 @@ const BACKENDS: Backend[] = [
   },
 ];
 
-function setUp(name: string, backend: Backend): { cwd: string; env: NodeJS.ProcessEnv; apply: string[] } {
+function setUp(
+  name: string,
+  backend: Backend,
+  latencyMs = 120,
+): { cwd: string; env: NodeJS.ProcessEnv; apply: string[] } {
   tenant.emulator.control.seed(SEED);
   // Slow answers, so the two applies overlap.
-  tenant.emulator.control.setKnobs({ latencyMs: 120 });
+  tenant.emulator.control.setKnobs({ latencyMs });
   const cwd = tenant.freshDir(`${name}-${backend.name}`);
   writeFileSync(join(cwd, 'mail-policy.json'), JSON.stringify(MANIFEST));
   return {
@@ -90,17 +94,22 @@ const noConflicts = (policyCreatesBefore: number, ...results: CliResult[]): void
 
 describe.each(BACKENDS)('two applies at once, state on the $name backend', (backend) => {
   test('one runs; the other fails at once, naming who holds the lock, since when, for what, and its id', async () => {
-    const { cwd, env, apply } = setUp('fail-fast', backend);
+    // Slow enough that the first is still running (holding the lock) while the second starts, even on a busy machine.
+    const { cwd, env, apply } = setUp('fail-fast', backend, 600);
     const before = callsMatching(tenant.emulator, POLICY_CREATE);
-    const [a, b] = await Promise.all([runCli(apply, { cwd, env }), runCli(apply, { cwd, env })]);
-    const codes = [a.code, b.code].sort();
-    expect(codes).toEqual([0, 1]);
-    const loser = a.code === 1 ? a : b;
+    const reads = callsMatching(tenant.emulator, /^directory\./);
+    const first = spawnCli(apply, { cwd, env });
+    // The first holds the lock once it reads the tenant; the second starts while it runs.
+    while (callsSince(/^directory\./, reads) === 0) await new Promise((done) => setTimeout(done, 10));
+    const loser = await runCli(apply, { cwd, env });
+    const winner = await first.result;
+    expect(describeRun(winner)).toMatch(/^exit 0/);
+    expect(describeRun(loser)).toMatch(/^exit 1/);
     expect(loser.stderr).toMatch(
       /\[MP3005\] the state of stack 'locks' is locked: apply by \S+@\S+ since \d{4}-\d\d-\d\dT[\d:.]+Z \(lock id [0-9a-f-]{36}, mailpolicy /,
     );
     expect(loser.stderr).toMatch(/mailpolicy force-unlock [0-9a-f-]{36}/);
-    noConflicts(before, a, b);
+    noConflicts(before, winner, loser);
     tenant.emulator.control.setKnobs({ latencyMs: 0 });
     expect(
       describeRun(await runCli(['plan', '--manifest', 'mail-policy.json', '--detailed-exitcode'], { cwd, env })),

@@ -3,7 +3,7 @@ import { unreachable, type Change } from '../change';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply-options';
 import { ApplyAbortedError, createSlot, guardAdmin, type ChangeOutcome, type RunContext } from './private/context';
 import { executeAlias } from './private/execute-alias';
-import { executeGatewayPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
+import { executeGatewayPolicy, executeGroupPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
 import { executeOrgUnit } from './private/execute-org-unit';
 import { executeSendAs } from './private/execute-send-as';
 import { executeUserPlacement } from './private/execute-user-placement';
@@ -154,6 +154,8 @@ function execute(ctx: RunContext, change: Change): Promise<ChangeOutcome> {
       return executeOrgUnit(ctx, change);
     case 'gatewayPolicy':
       return executeGatewayPolicy(ctx, change);
+    case 'groupPolicy':
+      return executeGroupPolicy(ctx, change);
     case 'userPlacement':
       return executeUserPlacement(ctx, change);
     case 'alias':

@@ -1,8 +1,15 @@
 import { effectiveGatewayResolver, type EffectiveGateway } from '../../model/effective-gateway';
 import { orgUnitKey, orgUnitSegments, ROOT_PATH } from '../../model/org-unit-path';
 import { compareStrings, type DiffContext } from '../private/diff-context';
-import type { GatewayPicture, GatewaySetting, NodeReason, OrgUnitNode, OrgUnitStatus } from './gateway-picture';
-import type { GatewayState } from './gateway-state';
+import type {
+  GatewayPicture,
+  GatewaySetting,
+  GroupNode,
+  NodeReason,
+  OrgUnitNode,
+  OrgUnitStatus,
+} from './gateway-picture';
+import { groupRuleFor, type GatewayState, type GroupRule } from './gateway-state';
 
 /** A node being collected: its path after the plan (first spelling seen) and why it is in the picture. */
 interface Candidate {
@@ -156,5 +163,34 @@ export function gatewayPicture(ctx: DiffContext, state: GatewayState): GatewayPi
       smtpIdentities: candidate.smtpIdentities,
     });
   }
-  return { orgUnits: nodes, groups: [], unplacedSmtpIdentities: state.unplaced };
+  return { orgUnits: nodes, groups: groupNodes(state), unplacedSmtpIdentities: state.unplaced };
+}
+
+/**
+ * The groups whose own setting applies to their members ahead of their OU's: every group policy before or after
+ * the plan, with the SMTP identities whose user it decides (and the OUs they sit in).
+ */
+function groupNodes(state: GatewayState): GroupNode[] {
+  const byName = new Map<string, { before?: GroupRule; after?: GroupRule }>();
+  for (const rule of state.groupsBefore) byName.set(rule.policyName, { before: rule });
+  for (const rule of state.groupsAfter) byName.set(rule.policyName, { ...byName.get(rule.policyName), after: rule });
+  const setting = (rule: GroupRule | undefined): GatewaySetting =>
+    rule ? { allowed: rule.allow, source: 'explicit' } : { allowed: false, source: 'default' };
+  const nodes: GroupNode[] = [];
+  for (const [name, { before, after }] of [...byName.entries()].sort((a, b) => compareStrings(a[0], b[0]))) {
+    const rule = (after ?? before) as GroupRule;
+    const rules = after ? state.groupsAfter : state.groupsBefore;
+    const relying = state.identities.filter(
+      (i) => groupRuleFor(rules, i.spec.userEmail.toLowerCase(), i.orgUnitPath)?.policyName === name,
+    );
+    nodes.push({
+      email: rule.email,
+      before: setting(before),
+      after: setting(after),
+      changed: setting(before).allowed !== setting(after).allowed,
+      smtpIdentities: relying.length,
+      orgUnits: [...new Set(relying.map((i) => i.orgUnitPath))].sort(compareStrings),
+    });
+  }
+  return nodes;
 }

@@ -73,8 +73,8 @@ export const OrgUnitNodeSchema = z
 export type OrgUnitNode = z.infer<typeof OrgUnitNodeSchema>;
 
 /**
- * A Google group whose own gateway setting applies to its members ahead of their OU's. Reserved for
- * group-scoped settings: always empty in this version, which reads OU settings only.
+ * A Google group whose own gateway setting applies to its members ahead of their OU's (a group-scoped policy, before
+ * or after the plan; `default` after when the plan removes it).
  */
 export const GroupNodeSchema = z
   .object({

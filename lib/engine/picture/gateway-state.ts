@@ -1,7 +1,8 @@
 import { normaliseEmail } from '../../model/email';
 import type { SendAsSpec } from '../../model/manifest';
-import { orgUnitKey } from '../../model/org-unit-path';
+import { isWithinOrgUnit, orgUnitKey, ROOT_PATH } from '../../model/org-unit-path';
 import { sendAsSubject } from '../../model/rules/finding-rule';
+import { groupPolicyChangeId } from '../change-ids';
 import { plannedOrgUnitOf } from '../diff-send-as';
 import { stripIdPrefix, type DiffContext } from '../private/diff-context';
 
@@ -27,6 +28,66 @@ export interface GatewayState {
   readonly identities: readonly PlacedSmtpIdentity[];
   /** Declared SMTP identities whose user could not be read or does not exist: their OU is unknown. */
   readonly unplaced: number;
+  /** Group-scoped gateway policies before the plan (those whose group could be read). */
+  readonly groupsBefore: readonly GroupRule[];
+  /** The same after the plan: without the ones it deletes. */
+  readonly groupsAfter: readonly GroupRule[];
+}
+
+/**
+ * A gateway policy bound to a Google group: it applies to the group's members (nested groups included) whose OU
+ * lies in `scopePath`, and outranks every OU policy; among several, the highest sortOrder wins (ScubaGoggles #1099).
+ */
+export interface GroupRule {
+  readonly policyName: string;
+  readonly groupId: string;
+  readonly email: string;
+  readonly members: ReadonlySet<string>;
+  /** The OU the policy is limited to, after this plan's moves; `/` for the whole customer. */
+  readonly scopePath: string;
+  readonly allow: boolean;
+  readonly sortOrder: number;
+}
+
+/** The group rule deciding a user's setting: the highest-ranked one whose group holds the user within its OU. */
+export function groupRuleFor(
+  rules: readonly GroupRule[],
+  userEmail: string,
+  orgUnitPath: string,
+): GroupRule | undefined {
+  let best: GroupRule | undefined;
+  for (const rule of rules) {
+    if (!rule.members.has(userEmail) || !isWithinOrgUnit(orgUnitPath, rule.scopePath)) continue;
+    if (
+      !best ||
+      rule.sortOrder > best.sortOrder ||
+      (rule.sortOrder === best.sortOrder && rule.policyName < best.policyName)
+    )
+      best = rule;
+  }
+  return best;
+}
+
+/** The group rules the tenant holds (readable groups only; unreadable ones are indeterminate rows). */
+function groupRules(ctx: DiffContext, paths: ReadonlyMap<string, string>): GroupRule[] {
+  const policies = ctx.input.observed.groupPolicies;
+  if (policies?.status !== 'ok') return [];
+  const rules: GroupRule[] = [];
+  for (const policy of policies.value) {
+    const group = ctx.input.observed.groups?.[policy.groupId];
+    if (group?.status !== 'ok') continue;
+    const scope = policy.orgUnitId !== undefined ? paths.get(stripIdPrefix(policy.orgUnitId)) : undefined;
+    rules.push({
+      policyName: policy.name,
+      groupId: policy.groupId,
+      email: group.value.email,
+      members: new Set(group.value.members.map(normaliseEmail)),
+      scopePath: scope === undefined ? ROOT_PATH : ctx.projectPath(scope),
+      allow: policy.allowUsersToUseExternalSmtpServers,
+      sortOrder: policy.sortOrder ?? 0,
+    });
+  }
+  return rules.sort((a, b) => (a.policyName < b.policyName ? -1 : a.policyName > b.policyName ? 1 : 0));
 }
 
 /** Explicit values keyed case-insensitively, keeping the first spelling seen for each OU. */
@@ -90,5 +151,7 @@ export function gatewayState(ctx: DiffContext): GatewayState | undefined {
     if (path === undefined) unplaced++;
     else identities.push({ subject, spec, orgUnitPath: path });
   }
-  return { before: before.toMap(), after: after.toMap(), identities, unplaced };
+  const groupsBefore = groupRules(ctx, paths);
+  const groupsAfter = groupsBefore.filter((rule) => !ctx.changes.has(groupPolicyChangeId(rule.policyName)));
+  return { before: before.toMap(), after: after.toMap(), identities, unplaced, groupsBefore, groupsAfter };
 }

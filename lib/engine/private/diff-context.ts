@@ -9,7 +9,7 @@ import type { ManagedObject, StackState } from '../../state/stack-state';
 import { declaredObjects, specDigest, type DeclaredObject } from '../managed-objects';
 import type { ObservedState } from '../observed-state';
 import type { Change, ChangeCause } from '../change';
-import type { IndeterminateRow, PlanNote, UnmanagedRow } from '../plan';
+import type { IndeterminateRow, PendingVerification, PlanNote, UnmanagedRow } from '../plan';
 
 /** Everything `diff` needs. */
 export interface DiffInput {
@@ -35,6 +35,7 @@ export class DiffContext {
   public readonly indeterminate: IndeterminateRow[] = [];
   public readonly unmanaged: UnmanagedRow[] = [];
   public readonly notes: PlanNote[] = [];
+  public readonly pendingVerification: PendingVerification[] = [];
   public unchanged = 0;
 
   /** Live OUs by lower-cased path (undefined when the OU list is unreadable). */

@@ -1,7 +1,14 @@
 import type { Change, ChangeKind } from '../change';
 import { compareStrings } from './diff-context';
 
-const KIND_RANK: Record<ChangeKind, number> = { orgUnit: 0, gatewayPolicy: 1, userPlacement: 2, alias: 3, sendAs: 4 };
+const KIND_RANK: Record<ChangeKind, number> = {
+  orgUnit: 0,
+  gatewayPolicy: 1,
+  groupPolicy: 2,
+  userPlacement: 3,
+  alias: 4,
+  sendAs: 5,
+};
 
 function tieBreak(a: Change, b: Change): number {
   return (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || compareStrings(a.id, b.id);

@@ -92,6 +92,11 @@ export function renderJson(plan: Plan): string {
     indeterminate: plan.indeterminate.map((r) => ({ kind: r.kind, subject: r.subject, error: r.error })),
     unmanaged: plan.unmanaged.map((r) => ({ kind: r.kind, subject: r.subject })),
     notes: plan.notes.map((n) => ({ subject: n.subject, message: n.message })),
+    pendingVerification: (plan.pendingVerification ?? []).map((p) => ({
+      subject: p.subject,
+      userEmail: p.userEmail,
+      sendAsEmail: p.sendAsEmail,
+    })),
     ...(plan.picture ? { picture: pictureJson(plan.picture) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -6,6 +6,7 @@ import {
   groupByKind,
   isDrift,
   KIND_TITLE,
+  PENDING_TITLE,
   securityTags,
   STATE_MISSING_NOTE,
   summaryLine,
@@ -52,6 +53,7 @@ function oneLine(text: string): string {
 const KIND_LABEL: Record<Change['kind'], string> = {
   orgUnit: 'OU',
   gatewayPolicy: 'gateway policy',
+  groupPolicy: 'group gateway policy',
   userPlacement: 'user placement',
   alias: 'alias',
   sendAs: 'send-as',
@@ -162,6 +164,11 @@ function atoms(plan: Plan, max: number): { head: Atom[]; body: Atom[] } {
     if (list.length === 0 || action === 'manual') continue;
     body.push({ text: `### ${SYMBOL[action]} ${ACTION_TITLE[action]} (${list.length})\n\n`, cuttable: false });
     for (const change of list) body.push({ text: itemOf(change), cuttable: true, change: true });
+    body.push({ text: '\n', cuttable: false });
+  }
+  if ((plan.pendingVerification ?? []).length > 0) {
+    body.push({ text: `### :hourglass: ${PENDING_TITLE}\n\n`, cuttable: false });
+    for (const p of plan.pendingVerification ?? []) body.push({ text: `- ${code(p.subject)}\n`, cuttable: true });
     body.push({ text: '\n', cuttable: false });
   }
   if (plan.notes.length > 0) {

@@ -2,7 +2,15 @@ import { formatFinding } from '../../model/findings';
 import type { ChangeAction } from '../change';
 import type { Plan } from '../plan';
 import { pictureSection } from './picture-text';
-import { changeLines, groupByKind, isDrift, KIND_TITLE, STATE_MISSING_NOTE, summaryLine } from './private/format';
+import {
+  changeLines,
+  groupByKind,
+  isDrift,
+  KIND_TITLE,
+  PENDING_TITLE,
+  STATE_MISSING_NOTE,
+  summaryLine,
+} from './private/format';
 
 /** Options of `renderText`. */
 export interface RenderTextOptions {
@@ -56,6 +64,11 @@ export function renderText(plan: Plan, options: RenderTextOptions = {}): string 
   if (plan.unmanaged.length > 0) {
     out.push('Unmanaged (not declared, outside every exclusive scope; left untouched)');
     for (const row of plan.unmanaged) out.push(`  · ${row.kind} ${row.subject}`);
+    out.push('');
+  }
+  if ((plan.pendingVerification ?? []).length > 0) {
+    out.push(PENDING_TITLE);
+    for (const p of plan.pendingVerification ?? []) out.push(`  … ${p.subject}`);
     out.push('');
   }
   if (plan.notes.length > 0) {

@@ -1,5 +1,5 @@
-import { unreachable, type GatewayPolicyChange } from '../../change';
-import { gatewayManualSteps } from '../../diff-gateway-policies';
+import { unreachable, type GatewayPolicyChange, type GroupPolicyChange } from '../../change';
+import { gatewayManualSteps, groupManualSteps } from '../../diff-gateway-policies';
 import { isAdminError, resolveOrgUnitId, retryNotFound, type ChangeOutcome, type RunContext } from './context';
 
 /** Sets, changes or removes the explicit gateway policy of one OU; a refused write becomes a manual step. */
@@ -76,6 +76,24 @@ async function removePolicy(ctx: RunContext, policyName: string): Promise<Change
     throw error;
   }
   return { status: 'done' };
+}
+
+/** Removes a group-scoped gateway policy; where the Policy API refuses, a person does it in the console. */
+export async function executeGroupPolicy(ctx: RunContext, change: GroupPolicyChange): Promise<ChangeOutcome> {
+  switch (change.action) {
+    case 'manual':
+      return { status: 'manual', steps: change.manualSteps };
+    case 'delete':
+      try {
+        return await removePolicy(ctx, change.target.policyName);
+      } catch (error) {
+        if (!isAdminError(error, 'policyWriteRefused')) throw error;
+        await ctx.state.markPolicyWritesRefused();
+        return { status: 'manual', steps: groupManualSteps(change.target.groupEmail) };
+      }
+    default:
+      return unreachable(change, 'group-policy action');
+  }
 }
 
 /**

@@ -11,11 +11,19 @@ export const SYMBOL: Record<ChangeAction, string> = {
   forget: '·',
 };
 
-export const KIND_ORDER: readonly ChangeKind[] = ['orgUnit', 'gatewayPolicy', 'userPlacement', 'alias', 'sendAs'];
+export const KIND_ORDER: readonly ChangeKind[] = [
+  'orgUnit',
+  'gatewayPolicy',
+  'groupPolicy',
+  'userPlacement',
+  'alias',
+  'sendAs',
+];
 
 export const KIND_TITLE: Record<ChangeKind, string> = {
   orgUnit: 'Organisational units',
   gatewayPolicy: 'Per-user outbound gateway policies',
+  groupPolicy: 'Group-scoped gateway policies',
   userPlacement: 'User placements',
   alias: 'Aliases',
   sendAs: 'Send-as identities',
@@ -86,6 +94,10 @@ export function groupByKind(changes: readonly Change[]): Array<[ChangeKind, Chan
 /** What a missing state means, said plainly in every format. */
 export const STATE_MISSING_NOTE =
   'No state recorded for this stack (first run, or the state was lost): removals from code cannot be detected, and every SMTP credential will be sent.';
+
+/** The heading of the list of identities waiting for verification, in every format. */
+export const PENDING_TITLE =
+  "Waiting for verification (the address's owner must click the link in Gmail's mail; `mailpolicy verify` sends it again)";
 
 /** Whether the plan is a drift report. */
 export function isDrift(plan: Plan): boolean {
