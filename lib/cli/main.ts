@@ -10,6 +10,7 @@ import { runGraph } from './commands/graph';
 import { runImport } from './commands/import';
 import { runPlan } from './commands/plan';
 import { runSynth } from './commands/synth';
+import { runVerify } from './commands/verify';
 import { processIo, type CommandIo } from './io';
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
@@ -24,6 +25,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   graph: { run: runGraph, summary: 'draw who may bypass the outbound gateway, before → after (read-only)' },
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
   destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
+  verify: { run: runVerify, summary: "send Gmail's verification mail again for identities still pending" },
   'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },
   import: { run: runImport, summary: 'write construct code for an existing tenant' },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },

@@ -87,11 +87,20 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A send-as identity Gmail created `pending`: usable once the address's owner clicks the verification link. */
+export interface AwaitingVerification {
+  readonly userEmail: string;
+  readonly sendAsEmail: string;
+}
+
 /** What happened to each change of the plan. Every change appears in exactly one of the five lists. */
 export interface ApplyResult {
   readonly done: Change[];
   readonly failed: Array<{ readonly change: Change; readonly error: Error }>;
-  /** Identities Gmail still refused when the propagation timeout passed. */
+  /**
+   * Changes Gmail does not accept yet: identities still refused when the propagation timeout passed, and
+   * default switches to an identity still waiting for verification.
+   */
   readonly pending: Change[];
   readonly skipped: Array<{ readonly change: Change; readonly reason: string }>;
   /**
@@ -99,6 +108,11 @@ export interface ApplyResult {
    * while waiting (`waitForManualMs`) is in `done`.
    */
   readonly manual: Change[];
+  /**
+   * Identities this run created (or converged) that Gmail holds as `pending` until the owner of the address
+   * confirms the verification mail; `mailpolicy verify` sends it again.
+   */
+  readonly awaitingVerification: AwaitingVerification[];
   /** Calls sent per method during this run, retries included (from the client's stats). */
   readonly calls: Readonly<Record<string, number>>;
   /** Whether the run was stopped through `signal` before it finished. */

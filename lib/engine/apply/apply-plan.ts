@@ -1,6 +1,6 @@
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { unreachable, type Change } from '../change';
-import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply-options';
+import type { ApplyEvent, ApplyOptions, ApplyResult, AwaitingVerification } from './apply-options';
 import { ApplyAbortedError, createSlot, guardAdmin, type ChangeOutcome, type RunContext } from './private/context';
 import { executeAlias } from './private/execute-alias';
 import { executeGatewayPolicy, executeGroupPolicy, gatewayPolicyInEffect } from './private/execute-gateway-policy';
@@ -17,7 +17,7 @@ const DEFAULT_POLL_INTERVAL_MS = 15_000;
 const DEFAULT_PROPAGATION_RETRY_MS = 5_000;
 
 type Settled =
-  | { readonly status: 'done'; readonly note?: string }
+  | { readonly status: 'done'; readonly note?: string; readonly awaitingVerification?: AwaitingVerification }
   | { readonly status: 'failed'; readonly error: Error }
   | { readonly status: 'pending'; readonly reason: string }
   | { readonly status: 'skipped'; readonly reason: string }
@@ -134,7 +134,7 @@ async function run(ctx: RunContext, change: Change, userLocks: KeyedLock): Promi
       if (outcome.status === 'pending') return outcome;
       if (outcome.status === 'done') {
         await recorded(change, () => recordOutcome(ctx, change, outcome.learnt));
-        return { status: 'done', note: outcome.note };
+        return { status: 'done', note: outcome.note, awaitingVerification: outcome.awaitingVerification };
       }
       ctx.emit({ type: 'manual-step', change, steps: outcome.steps });
       const waited = await waitForManual(ctx, change);
@@ -257,12 +257,23 @@ function collect(
   after: Readonly<Record<string, number>>,
   aborted: boolean,
 ): ApplyResult {
-  const result: ApplyResult = { done: [], failed: [], pending: [], skipped: [], manual: [], calls: {}, aborted };
+  const result: ApplyResult = {
+    done: [],
+    failed: [],
+    pending: [],
+    skipped: [],
+    manual: [],
+    awaitingVerification: [],
+    calls: {},
+    aborted,
+  };
   for (const change of changes) {
     const outcome = settled.get(change.id);
     if (!outcome) continue;
-    if (outcome.status === 'done') result.done.push(change);
-    else if (outcome.status === 'failed') result.failed.push({ change, error: outcome.error });
+    if (outcome.status === 'done') {
+      result.done.push(change);
+      if (outcome.awaitingVerification) result.awaitingVerification.push(outcome.awaitingVerification);
+    } else if (outcome.status === 'failed') result.failed.push({ change, error: outcome.error });
     else if (outcome.status === 'pending') result.pending.push(change);
     else if (outcome.status === 'skipped') result.skipped.push({ change, reason: outcome.reason });
     else result.manual.push(change);

@@ -162,9 +162,14 @@ export function formatApplySummary(result: ApplyResult): string {
   };
   section('Failed (not done):', result.failed, (f) => `${describeChange(f.change)}: ${f.error.message}`);
   section(
-    'Pending (Gmail refuses them until the gateway setting propagates; apply again later):',
+    'Pending (Gmail does not accept them yet; the reasons are above; apply again later):',
     result.pending,
     describeChange,
+  );
+  section(
+    "Waiting for verification (usable once the address's owner clicks the link in Gmail's mail; `mailpolicy verify` sends it again):",
+    result.awaitingVerification,
+    (v) => `${v.userEmail} → ${v.sendAsEmail}`,
   );
   section('Manual steps left (do them in the Admin console, then apply again):', result.manual, describeChange);
   section('Skipped (not done):', result.skipped, (s) => `${describeChange(s.change)}: ${s.reason}`);

@@ -65,6 +65,7 @@ describe('progress reporting', () => {
       pending: [],
       skipped: [{ change: alias, reason: 'depends on orgUnit:/sales, which failed' }],
       manual: [],
+      awaitingVerification: [],
       calls: { createOrgUnit: 1, createSendAs: 2 },
       aborted: false,
     };
@@ -96,11 +97,28 @@ describe('progress reporting', () => {
       pending: [],
       skipped: [],
       manual: [],
+      awaitingVerification: [],
       calls: {},
       aborted: false,
     };
     expect(formatApplySummary(result)).toBe(
       'Apply complete: 1 done, 0 failed, 0 pending, 0 skipped, 0 manual steps left.\n',
     );
+  });
+
+  test('the summary lists identities Gmail created waiting for verification', () => {
+    const result: ApplyResult = {
+      done: [alias],
+      failed: [],
+      pending: [],
+      skipped: [],
+      manual: [],
+      awaitingVerification: [{ userEmail: 'a@example.com', sendAsEmail: 'a@partner.com' }],
+      calls: {},
+      aborted: false,
+    };
+    const summary = formatApplySummary(result);
+    expect(summary).toMatch(/^Apply complete: 1 done/);
+    expect(summary).toMatch(/Waiting for verification .*mailpolicy verify.*:\n {2}a@example\.com → a@partner\.com\n/);
   });
 });

@@ -4,11 +4,17 @@ import { orgUnitKey } from '../../../model/org-unit-path';
 import type { FingerprintKey } from '../../../model/secret-ref';
 import { Semaphore } from '../../../util/concurrency';
 import type { Learnt } from '../../managed-objects';
-import type { ApplyEvent, ApplyState } from '../apply-options';
+import type { ApplyEvent, ApplyState, AwaitingVerification } from '../apply-options';
 
 /** What one change's executor reports back to the scheduler. Failures are thrown. */
 export type ChangeOutcome =
-  | { readonly status: 'done'; readonly note?: string; readonly learnt?: Learnt }
+  | {
+      readonly status: 'done';
+      readonly note?: string;
+      readonly learnt?: Learnt;
+      /** The identity this change created is held by Gmail until its owner confirms the verification mail. */
+      readonly awaitingVerification?: AwaitingVerification;
+    }
   | { readonly status: 'pending'; readonly reason: string }
   | { readonly status: 'manual'; readonly steps: readonly string[] };
 

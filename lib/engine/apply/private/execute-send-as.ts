@@ -14,6 +14,8 @@ import { credentialEndpoint } from '../../credentials';
 import { isAdminError, type ChangeOutcome, type RunContext } from './context';
 
 type Target = SendAsChange['target'];
+/** The changes that write an identity (and so carry its declared spec). */
+type WritingChange = Extract<SendAsChange, { action: 'create' | 'update' | 'replace' }>;
 type MutableInput = { -readonly [K in keyof SendAsInput]?: SendAsInput[K] };
 
 /** A write ready to send: the body (holding resolved secrets: never log it) and what to record afterwards. */
@@ -23,10 +25,11 @@ interface PreparedWrite {
   readonly credentials?: SendAsCredentials;
 }
 
-/** What a write reports: a note for people, and the credentials it sent. */
+/** What a write reports: a note for people, the credentials it sent, and whether Gmail holds it pending. */
 interface Written {
   readonly note?: string;
   readonly credentials?: SendAsCredentials;
+  readonly pendingVerification?: boolean;
 }
 
 /** Creates, patches, replaces or deletes one send-as identity, sending exactly the fields of its write. */
@@ -37,6 +40,7 @@ export async function executeSendAs(ctx: RunContext, change: SendAsChange): Prom
         createIdentity(ctx, change.target, change.desired, change.write.fields),
       );
     case 'update':
+      if (change.cause === 'default-switch') return switchDefault(ctx, change);
       return withPropagation(ctx, change, () => patchIdentity(ctx, change.target, change.desired, change.write.fields));
     case 'delete':
       return deleteIdentity(ctx, change.target);
@@ -59,15 +63,23 @@ export async function executeSendAs(ctx: RunContext, change: SendAsChange): Prom
  */
 async function withPropagation(
   ctx: RunContext,
-  change: SendAsChange,
+  change: WritingChange,
   write: () => Promise<Written>,
 ): Promise<ChangeOutcome> {
   const start = ctx.now();
   let delay = Math.max(1, ctx.propagationRetryMs);
   for (;;) {
     try {
-      const { note, credentials } = await write();
-      return { status: 'done', note, ...(credentials ? { learnt: { credentials } } : {}) };
+      const { note, credentials, pendingVerification } = await write();
+      const { userEmail } = change.target;
+      return {
+        status: 'done',
+        note: pendingVerification ? [note, 'waiting for verification'].filter(Boolean).join('; ') : note,
+        ...(credentials ? { learnt: { credentials } } : {}),
+        ...(pendingVerification
+          ? { awaitingVerification: { userEmail, sendAsEmail: change.desired.sendAsEmail } }
+          : {}),
+      };
     } catch (error) {
       if (!isAdminError(error, 'failedPrecondition')) throw error;
       const elapsed = ctx.now() - start;
@@ -94,13 +106,18 @@ async function createIdentity(
 ): Promise<Written> {
   const prepared = prepareWrite(ctx, spec, fields);
   let note: string | undefined;
+  let status: string | undefined;
   try {
-    await ctx.slot(() => ctx.admin.createSendAs(target.userEmail, { ...prepared.body, sendAsEmail: spec.sendAsEmail }));
+    const created = await ctx.slot(() =>
+      ctx.admin.createSendAs(target.userEmail, { ...prepared.body, sendAsEmail: spec.sendAsEmail }),
+    );
+    status = created.verificationStatus;
   } catch (error) {
     if (!isAdminError(error, 'alreadyExists')) throw error;
     // An earlier, interrupted run created it: converge what differs, and send the credentials again
     // (Gmail never returns them, so they cannot be compared).
     const existing = await ctx.slot(() => ctx.admin.getSendAs(target.userEmail, spec.sendAsEmail));
+    status = existing?.verificationStatus;
     const differing = new Set<SendAsFieldName>(
       existing ? plainFieldDifferences(spec, existing).map((d) => d.name) : fields,
     );
@@ -113,7 +130,34 @@ async function createIdentity(
     }
     note = 'already existed; converged';
   }
-  return { note, credentials: prepared.credentials };
+  return { note, credentials: prepared.credentials, pendingVerification: status === 'pending' };
+}
+
+/**
+ * Makes a just-created identity the default From address. Gmail refuses an unverified default, so while the
+ * identity still waits for its owner's confirmation the switch is pending (apply again once confirmed) rather
+ * than failed.
+ */
+async function switchDefault(
+  ctx: RunContext,
+  change: Extract<SendAsChange, { action: 'update' }>,
+): Promise<ChangeOutcome> {
+  const { userEmail, sendAsEmail } = change.target;
+  try {
+    return await withPropagation(ctx, change, () =>
+      patchIdentity(ctx, change.target, change.desired, change.write.fields),
+    );
+  } catch (error) {
+    if (!isAdminError(error, 'invalid')) throw error;
+    const live = await ctx.slot(() => ctx.admin.getSendAs(userEmail, sendAsEmail));
+    if (live?.verificationStatus !== 'pending') throw error;
+    return {
+      status: 'pending',
+      reason:
+        `Gmail refuses an unverified default: ${sendAsEmail} waits for its owner to click the link in Gmail's ` +
+        'verification mail (`mailpolicy verify` sends it again); apply again once it is confirmed',
+    };
+  }
 }
 
 async function patchIdentity(
