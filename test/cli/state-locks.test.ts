@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startStorageEmulator, type RunningStorageEmulator, type SeedTenant } from '../../lib/emulator';
 import type { Manifest } from '../../lib/model';
 import { describeRun, runCli, spawnCli, type CliResult } from './helpers/cli';
+import { startGateProxy } from './helpers/gate-proxy';
 import { callsMatching, startCliTenant, type CliTenant } from './helpers/tenant';
 
 const USERS = Array.from({ length: 12 }, (_, i) => `u${i}@example.com`);
@@ -94,23 +95,27 @@ const noConflicts = (policyCreatesBefore: number, ...results: CliResult[]): void
 
 describe.each(BACKENDS)('two applies at once, state on the $name backend', (backend) => {
   test('one runs; the other fails at once, naming who holds the lock, since when, for what, and its id', async () => {
-    // Slow enough that the first is still running (holding the lock) while the second starts, even on a busy machine.
-    const { cwd, env, apply } = setUp('fail-fast', backend, 600);
+    const { cwd, env, apply } = setUp('fail-fast', backend, 0);
     const before = callsMatching(tenant.emulator, POLICY_CREATE);
-    const reads = callsMatching(tenant.emulator, /^directory\./);
-    const first = spawnCli(apply, { cwd, env });
-    // The first holds the lock once it reads the tenant; the second starts while it runs.
-    while (callsSince(/^directory\./, reads) === 0) await new Promise((done) => setTimeout(done, 10));
-    const loser = await runCli(apply, { cwd, env });
-    const winner = await first.result;
-    expect(describeRun(winner)).toMatch(/^exit 0/);
-    expect(describeRun(loser)).toMatch(/^exit 1/);
-    expect(loser.stderr).toMatch(
-      /\[MP3005\] the state of stack 'locks' is locked: apply by \S+@\S+ since \d{4}-\d\d-\d\dT[\d:.]+Z \(lock id [0-9a-f-]{36}, mailpolicy /,
-    );
-    expect(loser.stderr).toMatch(/mailpolicy force-unlock [0-9a-f-]{36}/);
-    noConflicts(before, winner, loser);
-    tenant.emulator.control.setKnobs({ latencyMs: 0 });
+    // The first apply is held at its policy write (it holds the lock then), whatever the machine's load.
+    const gate = await startGateProxy(tenant.emulator.url, /^POST \/v1(beta1)?\/policies(\?|$)/);
+    try {
+      const first = spawnCli(apply, { cwd, env: { ...env, MAILPOLICY_EMULATOR_URL: gate.url } });
+      await gate.held();
+      const loser = await runCli(apply, { cwd, env });
+      gate.release();
+      const winner = await first.result;
+      expect(describeRun(winner)).toMatch(/^exit 0/);
+      expect(describeRun(loser)).toMatch(/^exit 1/);
+      expect(loser.stderr).toMatch(
+        /\[MP3005\] the state of stack 'locks' is locked: apply by \S+@\S+ since \d{4}-\d\d-\d\dT[\d:.]+Z \(lock id [0-9a-f-]{36}, mailpolicy /,
+      );
+      expect(loser.stderr).toMatch(/mailpolicy force-unlock [0-9a-f-]{36}/);
+      noConflicts(before, winner, loser);
+    } finally {
+      gate.release();
+      await gate.close();
+    }
     expect(
       describeRun(await runCli(['plan', '--manifest', 'mail-policy.json', '--detailed-exitcode'], { cwd, env })),
     ).toMatch(/^exit 0/);
@@ -134,13 +139,14 @@ describe.each(BACKENDS)('two applies at once, state on the $name backend', (back
 
 test('a killed apply leaves its gs:// lock (no lease, as Terraform), released by force-unlock', async () => {
   const backend = BACKENDS[1];
-  const { cwd, env, apply } = setUp('killed', backend);
-  const creates = callsMatching(tenant.emulator, /^gmail\.users\.settings\.sendAs\.create$/);
-  const running = spawnCli(apply, { cwd, env });
-  while (callsSince(/^gmail\.users\.settings\.sendAs\.create$/, creates) < 2)
-    await new Promise((done) => setTimeout(done, 10));
+  const { cwd, env, apply } = setUp('killed', backend, 0);
+  // Killed while its send-as creates are in flight (held here, so the kill lands mid-apply on any machine).
+  const gate = await startGateProxy(tenant.emulator.url, /^POST \/gmail\/v1\/users\/[^/]+\/settings\/sendAs(\?|$)/);
+  const running = spawnCli(apply, { cwd, env: { ...env, MAILPOLICY_EMULATOR_URL: gate.url } });
+  await gate.held();
   running.child.kill('SIGKILL');
   await running.result;
+  await gate.close();
 
   const refused = await runCli(apply, { cwd, env });
   expect(describeRun(refused)).toMatch(/^exit 1/);
