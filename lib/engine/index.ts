@@ -17,3 +17,4 @@ export * from './picture';
 export * from './plan';
 export * from './render';
 export * from './saved-plan';
+export * from './apply';
