@@ -21,12 +21,27 @@ export default tseslint.config(
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['cdktf', '@cdktf/*'], message: 'Only lib/constructs imports cdktf (DESIGN §3).' }] },
+        {
+          patterns: [
+            {
+              group: ['cdktf', 'cdktf/*', '@cdktf/*', 'cdktn', 'cdktn/*', '@cdktn/*'],
+              message:
+                'Only the framework adapter (lib/constructs/private/framework) loads cdktf or cdktn; the library takes its types from constructs (DESIGN §3).',
+            },
+          ],
+        },
       ],
     },
   },
   {
-    files: ['lib/constructs/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    // The adapter, and code that builds apps the way users do (tests, examples, scripts, benchmarks).
+    files: [
+      'lib/constructs/private/framework/**/*.ts',
+      'test/**/*.ts',
+      'examples/**/*.ts',
+      'scripts/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

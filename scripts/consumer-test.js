@@ -7,7 +7,8 @@
  *    registry name: its install commands, its main.ts, cdktf.json, tsconfig.json and .gitignore, then
  *    `npx tsc --noEmit` and its synth / plan / apply commands (run from a subfolder of the app) against the
  *    embedded emulator, with a local SMTP stand-in for the example's partner server; then checks that a second
- *    plan has nothing left to do;
+ *    plan has nothing left to do — once with cdktf and once with CDK Terrain (cdktn), each app holding only its
+ *    own framework;
  * 2. type-checks an import of every entry point under moduleResolution node10, node16 and bundler;
  * 3. checks that npm refuses the package next to cdktf 0.20 / constructs 10.3 (a peer conflict, not a nested
  *    second copy of constructs);
@@ -29,8 +30,19 @@ const root = resolve(__dirname, '..');
 const keep = process.argv.includes('--keep');
 const PACKAGE = 'workspace-mail-policy';
 
-/** The frameworks the README's app is tested with; CDK Terrain (cdktn) joins once the constructs support it. */
-const FRAMEWORKS = [{ name: 'cdktf', rewrite: (text) => text }];
+/**
+ * The frameworks the README's app is tested with: cdktf as README writes it, and CDK Terrain (cdktn) the way
+ * README's framework note says a cdktn user adapts it — the framework import in main.ts and the framework in
+ * the install line; cdktf.json, cdktf.out/ and the commands stay.
+ */
+const FRAMEWORKS = [
+  { name: 'cdktf', rewrite: (text) => text },
+  {
+    name: 'cdktn',
+    rewrite: (text) =>
+      text.replace(/from 'cdktf'/g, "from 'cdktn'").replace(/(^|\s)cdktf@0\.21(?=\s|$)/g, '$1cdktn@0.24'),
+  },
+];
 
 let failures = 0;
 function section(title) {
@@ -139,8 +151,18 @@ async function readmeApp(workdir, tarball, framework) {
   mkdirSync(appDir);
   const env = userEnv();
   expectCommand('npm init -y', appDir, env);
-  for (const line of run.install) expectCommand(framework.rewrite(withTarball(line, tarball)), appDir, env);
-  for (const [name, body] of Object.entries(files)) writeFileSync(join(appDir, name), framework.rewrite(body));
+  const install = run.install.map((line) => framework.rewrite(withTarball(line, tarball)));
+  const main = framework.rewrite(files['main.ts']);
+  if (install.some((line) => line.includes(`${framework.name}@`)) && main.includes(`from '${framework.name}'`))
+    pass(`README's install line and main.ts, for ${framework.name}`);
+  else fail(`README's install line and main.ts, for ${framework.name}`, `${install.join('\n')}\n${main}`);
+  for (const line of install) expectCommand(line, appDir, env);
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(appDir, name), name === 'main.ts' ? main : body);
+  for (const other of FRAMEWORKS.filter((f) => f !== framework)) {
+    if (existsSync(join(appDir, 'node_modules', other.name)))
+      fail(`${other.name} is not installed in the ${framework.name} app`);
+    else pass(`${other.name} is not installed in the ${framework.name} app`);
+  }
   if (files['tsconfig.json']) expectCommand('npx --no-install tsc --noEmit', appDir, env);
 
   const password = `pw-${process.pid}-${Date.now()}`;

@@ -1,7 +1,4 @@
-import { Lazy, TerraformProvider, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { NullProvider } from '@cdktf/provider-null/lib/provider';
-import { Resource } from '@cdktf/provider-null/lib/resource';
 
 import {
   ErrorCodes,
@@ -20,12 +17,14 @@ import {
 import { OrgUnit, type IOrgUnit } from './org-unit';
 import { normalisedEmailProp, registerContribution } from './private/contributor';
 import { expectSynthesis } from './private/forgotten-synth';
+import { addApplyResource, type FrameworkStack } from './private/framework';
 import { buildStackManifest } from './private/manifest-builder';
 import {
   hasMailPolicyBrand,
   MAIL_POLICY_SYM,
   mailPoliciesOfStack,
   scanStack,
+  stackOf,
   watchStack,
 } from './private/stack-policy';
 import { ManifestWritingSynthesizer, renderManifest, type SynthesizedManifest } from './private/synth-output';
@@ -63,7 +62,7 @@ export interface AcknowledgeOptions {
   readonly expires?: string;
 }
 
-/** The command the synthesised `null_resource` runs; values travel in its environment, never in this string. */
+/** The command the synthesised `terraform_data` runs; values travel in its environment, never in this string. */
 export const APPLY_COMMAND = 'npx --no-install mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve';
 
 /**
@@ -72,9 +71,12 @@ export const APPLY_COMMAND = 'npx --no-install mailpolicy apply --manifest "$MAI
  *
  * At synth it validates the whole stack at once (every problem of every construct in one error), runs the
  * rule pack (unacknowledged warnings fail synth), writes `mail-policy.json` to the stack's output folder and
- * adds a `null_resource` whose `local-exec` provisioner runs `mailpolicy apply` when the manifest or a secret
- * changes. The manifest is built once per synth (secrets resolved once) and shared by validation, the
- * `null_resource`'s triggers and the file; objects declared by two stacks are found with one index per app.
+ * adds Terraform's built-in `terraform_data` resource whose `local-exec` provisioner runs `mailpolicy apply`
+ * when the manifest or a secret changes (no provider to install). The manifest is built once per synth (secrets
+ * resolved once) and shared by validation, the resource's `triggers_replace` and the file; objects declared by
+ * two stacks are found with one index per app.
+ *
+ * Works in a cdktf 0.21 app and in a CDK Terrain (cdktn 0.24) app alike: the framework is the one of the stack.
  *
  * A failed validation raises an error listing every problem with its code; uncaught, it prints as
  * `Error: [MP1000] …` on stderr, without a stack trace, and the process exits with 1. A process that creates a
@@ -95,7 +97,7 @@ export class MailPolicy extends Construct {
     if (policies.length !== 1) {
       throw new MailPolicyError(
         ErrorCodes.MANIFEST_INVALID,
-        `stack '${TerraformStack.of(scope).node.id}' has ${policies.length} MailPolicy constructs; exactly one is allowed`,
+        `stack '${stackOf(scope).node.id}' has ${policies.length} MailPolicy constructs; exactly one is allowed`,
       );
     }
     return policies[0] as MailPolicy;
@@ -106,7 +108,7 @@ export class MailPolicy extends Construct {
   /** The customer id. */
   public readonly customerId: string;
 
-  private readonly stack: TerraformStack;
+  private readonly stack: FrameworkStack;
   private readonly synthesised: () => void;
   private readonly ownedScopes: Array<IOrgUnit | IUser> = [];
   private readonly gatewayScopes: Array<{ readonly orgUnitPath: string; readonly constructPath: string }> = [];
@@ -259,23 +261,12 @@ export class MailPolicy extends Construct {
   }
 
   private addApplyResource(): void {
-    const hasNullProvider = this.stack.node
-      .findAll()
-      .some((c) => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'null');
-    if (!hasNullProvider) new NullProvider(this, 'NullProvider');
-    new Resource(this, 'Apply', {
-      // cdktf resolves every value once while preparing the stacks (looking for cross-stack references),
-      // before synthesis; the triggers hold none, so the manifest is built only for the real rendering.
-      triggers: Token.asStringMap(Lazy.anyValue({ produce: (context) => (context.preparing ? {} : this.triggers()) })),
-      provisioners: [
-        {
-          type: 'local-exec',
-          command: APPLY_COMMAND,
-          // Terraform runs in cdktf.out/stacks/<stack>; path.module is that folder, where mail-policy.json lies.
-          workingDir: '${path.module}',
-          environment: { MAILPOLICY_MANIFEST: MANIFEST_FILE_NAME, MAILPOLICY_STACK: this.stack.node.id },
-        },
-      ],
+    addApplyResource(this, 'Apply', {
+      command: APPLY_COMMAND,
+      // Terraform runs in cdktf.out/stacks/<stack>; path.module is that folder, where mail-policy.json lies.
+      workingDir: '${path.module}',
+      environment: { MAILPOLICY_MANIFEST: MANIFEST_FILE_NAME, MAILPOLICY_STACK: this.stack.node.id },
+      triggers: () => this.triggers(),
     });
   }
 

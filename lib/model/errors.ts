@@ -16,6 +16,8 @@ export const ErrorCodes = {
   DUPLICATE_ACROSS_STACKS: 'MP1200',
   /** Unacknowledged warning-level findings or error-level findings stop synth. */
   FINDINGS_BLOCK_SYNTH: 'MP1300',
+  /** A construct is in no stack of an installed framework (cdktf or cdktn), or neither is installed. */
+  FRAMEWORK_UNAVAILABLE: 'MP1400',
 
   /** The credentials are missing, unreadable or rejected by the token endpoint. */
   CREDENTIALS: 'MP2000',

@@ -1,5 +1,5 @@
 /**
- * The Terraform path: run each `null_resource` `local-exec` provisioner of the synthesised example exactly as
+ * The Terraform path: run each `terraform_data` `local-exec` provisioner of the synthesised example exactly as
  * Terraform would (`/bin/sh -c <command>`, its `environment` over the process environment, in its
  * `working_dir`), with `mailpolicy` on PATH, against the emulator; the tenant converges.
  */
@@ -25,7 +25,7 @@ interface LocalExec {
 
 interface TerraformJson {
   readonly resource?: {
-    readonly null_resource?: Record<string, { provisioner?: Array<{ 'local-exec'?: LocalExec }> }>;
+    readonly terraform_data?: Record<string, { provisioner?: Array<{ 'local-exec'?: LocalExec }> }>;
   };
 }
 
@@ -61,7 +61,7 @@ test('running the synthesised local-exec provisioners as Terraform does converge
   };
 
   const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TerraformJson;
-  const provisioners = Object.values(tf.resource?.null_resource ?? {})
+  const provisioners = Object.values(tf.resource?.terraform_data ?? {})
     .flatMap((resource) => resource.provisioner ?? [])
     .flatMap((p) => (p['local-exec'] ? [p['local-exec']] : []));
   expect(provisioners).toHaveLength(1);

@@ -2,24 +2,26 @@ import { Testing, TerraformStack } from 'cdktf';
 
 import { MailPolicy, OrgUnit, OutboundGatewayPolicy, SendAsIdentity, User } from '../../lib/constructs';
 
-import { TEST_FINGERPRINT_KEY, nullResourceOf, partnerIdentity, scenario, smtp, synthError } from './support';
+import { TEST_FINGERPRINT_KEY, applyResourceOf, partnerIdentity, scenario, smtp, synthError } from './support';
 
 beforeAll(() => {
   process.env.MAILPOLICY_FINGERPRINT_KEY = TEST_FINGERPRINT_KEY;
 });
 
 describe('MailPolicy', () => {
-  test('a valid policy synthesises a null_resource that runs mailpolicy apply with the manifest path in its environment', () => {
+  test('a valid policy synthesises a terraform_data that runs mailpolicy apply with the manifest path in its environment, and no provider', () => {
     const s = scenario();
     partnerIdentity(s);
     const synthesized = Testing.synth(s.stack, true);
-    const resource = nullResourceOf(synthesized);
+    const resource = applyResourceOf(synthesized);
     const exec = resource.provisioner[0]['local-exec'];
     expect(exec.command).toBe('npx --no-install mailpolicy apply --manifest "$MAILPOLICY_MANIFEST" --auto-approve');
     expect(exec.environment).toEqual({ MAILPOLICY_MANIFEST: 'mail-policy.json', MAILPOLICY_STACK: 'mail' });
     expect(exec.working_dir).toBe('${path.module}');
-    expect(resource.triggers.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(synthesized).provider.null).toBeDefined();
+    expect(resource.triggers_replace.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // terraform_data is built into Terraform: no provider block, nothing for `terraform init` to download.
+    expect(JSON.parse(synthesized).provider).toBeUndefined();
+    expect(JSON.parse(synthesized).terraform?.required_providers).toBeUndefined();
   });
 
   test('constructs may live anywhere in the stack, not only under the MailPolicy', () => {

@@ -67,18 +67,19 @@ export function re(text: string): RegExp {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
-/** The shape of the synthesised `null_resource`, as far as the tests look at it. */
-export interface NullResourceJson {
-  readonly triggers: Record<string, string>;
+/** The shape of the synthesised apply resource (`terraform_data`), as far as the tests look at it. */
+export interface ApplyResourceJson {
+  readonly triggers_replace: Record<string, string>;
   readonly provisioner: Array<{
     readonly 'local-exec': { command: string; environment: Record<string, string>; working_dir: string };
   }>;
 }
 
-/** The single `null_resource` of a synthesised `cdk.tf.json` text. */
-export function nullResourceOf(tfJson: string): NullResourceJson {
-  const tf = JSON.parse(tfJson) as { resource: { null_resource: Record<string, NullResourceJson> } };
-  const resources = Object.values(tf.resource.null_resource);
-  if (resources.length !== 1) throw new Error(`expected one null_resource, found ${resources.length}`);
+/** The single `terraform_data` resource of a synthesised `cdk.tf.json` text; fails on any other resource. */
+export function applyResourceOf(tfJson: string): ApplyResourceJson {
+  const tf = JSON.parse(tfJson) as { resource: Record<string, Record<string, ApplyResourceJson>> };
+  expect(Object.keys(tf.resource)).toEqual(['terraform_data']);
+  const resources = Object.values(tf.resource.terraform_data);
+  if (resources.length !== 1) throw new Error(`expected one terraform_data, found ${resources.length}`);
   return resources[0];
 }

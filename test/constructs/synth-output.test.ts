@@ -7,7 +7,7 @@ import { App } from 'cdktf';
 
 import { parseManifest } from '../../lib/model';
 
-import { TEST_FINGERPRINT_KEY, nullResourceOf, partnerIdentity, scenario } from './support';
+import { TEST_FINGERPRINT_KEY, applyResourceOf, partnerIdentity, scenario } from './support';
 
 const CANARY = 'canary-S3cr3t-value-9f8e7d';
 const dirs: string[] = [];
@@ -42,7 +42,7 @@ afterAll(() => {
 });
 
 describe('synth output', () => {
-  test('writes mail-policy.json beside cdk.tf.json, and the null_resource triggers on its sha256', () => {
+  test('writes mail-policy.json beside cdk.tf.json, and the terraform_data is replaced on its sha256', () => {
     const outdir = tempDir();
     synthScenario(outdir);
     const stackDir = join(outdir, 'stacks', 'mail');
@@ -53,9 +53,9 @@ describe('synth output', () => {
       ref: 'env:PARTNER_SMTP_PASSWORD',
       fingerprint: expect.stringMatching(/^hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}$/),
     });
-    const resource = nullResourceOf(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
-    expect(resource.triggers.manifest_sha256).toBe(createHash('sha256').update(json).digest('hex'));
-    expect(resource.triggers['secret user@example.com/user.name@partnerdomain.com password']).toBe(
+    const resource = applyResourceOf(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
+    expect(resource.triggers_replace.manifest_sha256).toBe(createHash('sha256').update(json).digest('hex'));
+    expect(resource.triggers_replace['secret user@example.com/user.name@partnerdomain.com password']).toBe(
       manifest.sendAs[0].smtp?.password.fingerprint,
     );
     expect(resource.provisioner[0]['local-exec'].environment.MAILPOLICY_MANIFEST).toBe('mail-policy.json');
@@ -87,8 +87,8 @@ describe('synth output', () => {
     synthScenario(outdir);
     const manifest = JSON.parse(readFileSync(join(outdir, 'stacks', 'mail', 'mail-policy.json'), 'utf8'));
     expect(manifest.sendAs[0].smtp.password).toEqual({ ref: 'env:PARTNER_SMTP_PASSWORD' });
-    const resource = nullResourceOf(readFileSync(join(outdir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
-    expect(Object.keys(resource.triggers)).toEqual(['manifest_sha256']);
+    const resource = applyResourceOf(readFileSync(join(outdir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
+    expect(Object.keys(resource.triggers_replace)).toEqual(['manifest_sha256']);
   });
 
   test('a changed secret changes the manifest sha256 (apply re-runs)', () => {
@@ -98,7 +98,8 @@ describe('synth output', () => {
     const b = tempDir();
     synthScenario(b);
     const sha = (dir: string) =>
-      nullResourceOf(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8')).triggers.manifest_sha256;
+      applyResourceOf(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8')).triggers_replace
+        .manifest_sha256;
     expect(sha(a)).not.toBe(sha(b));
   });
 });

@@ -1,5 +1,5 @@
 /**
- * One synth builds each stack's manifest once (validation, the null_resource's triggers and mail-policy.json
+ * One synth builds each stack's manifest once (validation, the terraform_data's triggers and mail-policy.json
  * share it), finds objects declared by two stacks across the whole app, notices a tree changed by an aspect,
  * and caches nothing beyond the synth. A failed `app.synth()` raises one MailPolicyError listing every problem.
  */
@@ -13,7 +13,7 @@ import type { IConstruct } from 'constructs';
 import { MailPolicy, OrgUnit, Secret, SendAsIdentity, User, type SmtpEndpointProps } from '../../lib/constructs';
 import { MailPolicyError, parseManifest, type Manifest } from '../../lib/model';
 
-import { TEST_FINGERPRINT_KEY, nullResourceOf, partnerIdentity, scenario, smtp } from './support';
+import { TEST_FINGERPRINT_KEY, applyResourceOf, partnerIdentity, scenario, smtp } from './support';
 
 const dirs: string[] = [];
 
@@ -63,8 +63,8 @@ describe('one synth', () => {
     expect(counter.reads).toBe(1);
     const manifest = written(dir, 'mail');
     expect(manifest.sendAs[0].smtp?.password.fingerprint).toMatch(/^hmac-sha256:/);
-    const tf = nullResourceOf(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
-    expect(tf.triggers['secret user@example.com/user.name@partnerdomain.com password']).toBe(
+    const tf = applyResourceOf(readFileSync(join(dir, 'stacks', 'mail', 'cdk.tf.json'), 'utf8'));
+    expect(tf.triggers_replace['secret user@example.com/user.name@partnerdomain.com password']).toBe(
       manifest.sendAs[0].smtp?.password.fingerprint,
     );
   });

@@ -1,5 +1,6 @@
-import { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
+
+import { stackOf, type FrameworkStack } from './framework';
 
 /** Brand of `MailPolicy` (kept here so constructs can find their policy without importing it). */
 export const MAIL_POLICY_SYM = Symbol.for('workspace-mail-policy.MailPolicy');
@@ -9,10 +10,7 @@ export function hasMailPolicyBrand(x: unknown): boolean {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MAIL_POLICY_SYM] === true;
 }
 
-/** The stack that holds `construct`; throws cdktf's error when there is none. */
-export function stackOf(construct: IConstruct): TerraformStack {
-  return TerraformStack.of(construct);
-}
+export { stackOf, type FrameworkStack };
 
 /** The stacks of the app that holds `construct` which have a MailPolicy, in tree order: one walk of the app. */
 export function stacksWithPolicy(construct: IConstruct): IConstruct[] {

@@ -1,7 +1,7 @@
-import type { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
 
 import { contributorKind } from './contributor';
+import type { FrameworkStack } from './framework';
 import { hasMailPolicyBrand, stackOf } from './policy-brand';
 import { installCleanFailure } from './synth-failure';
 
@@ -54,7 +54,7 @@ export function policyCountProblems(stack: IConstruct, scan: StackScan): string[
  * (one walk over the stack at synth, however many constructs it holds; the MailPolicy validates everything
  * else), and wraps the stack's synthesizer so that a failed validation prints our error list, not a trace.
  */
-export function watchStack(construct: IConstruct): TerraformStack {
+export function watchStack(construct: IConstruct): FrameworkStack {
   const stack = stackOf(construct);
   if (installCleanFailure(stack)) {
     stack.node.addValidation({ validate: () => policyCountProblems(stack, scanStack(stack)) });

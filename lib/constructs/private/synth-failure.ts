@@ -1,10 +1,10 @@
 import { writeSync } from 'node:fs';
 
-import type { IStackSynthesizer, ISynthesisSession, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
 
 import { ErrorCodes, MailPolicyError } from '../../model';
 
+import type { FrameworkStack, StackSynthesizer, SynthesisSession } from './framework';
 import { withSynthesis } from './synthesis';
 
 /** One validation message of a construct. */
@@ -15,7 +15,7 @@ export interface ValidationProblem {
   readonly message: string;
 }
 
-/** Every validation message of every construct in the stack, in tree order (the checks cdktf runs at synth). */
+/** Every validation message of every construct in the stack, in tree order (the checks the framework runs at synth). */
 export function validationProblems(stack: IConstruct): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   for (const construct of stack.node.findAll()) {
@@ -73,22 +73,22 @@ function isWatched(stack: IConstruct): boolean {
 
 /**
  * A stack synthesizer that runs the stack's own and, when the stack fails validation, raises one error listing
- * every validation message of this stack and of the app's later stacks that hold mail constructs (cdktf
- * would stop at the first), each under the construct that raised it. Uncaught, it prints as
- * `Error: [MP1000] …` without a stack trace (instead of cdktf's error, whose trace Node would print). Other
+ * every validation message of this stack and of the app's later stacks that hold mail constructs (the
+ * framework would stop at the first), each under the construct that raised it. Uncaught, it prints as
+ * `Error: [MP1000] …` without a stack trace (instead of the framework's error, whose trace Node would print). Other
  * failures pass through unchanged.
  */
-class CleanFailureSynthesizer implements IStackSynthesizer {
+class CleanFailureSynthesizer implements StackSynthesizer {
   public constructor(
-    private readonly inner: IStackSynthesizer,
+    private readonly inner: StackSynthesizer,
     private readonly stack: IConstruct,
   ) {}
 
-  public synthesize(session: ISynthesisSession): void {
+  public synthesize(session: SynthesisSession): void {
     try {
       this.inner.synthesize(session);
     } catch (error) {
-      // cdktf raises a validation failure as a plain Error; the validations themselves say what failed.
+      // The framework raises a validation failure as a plain Error; the validations themselves say what failed.
       // Within the session, so each stack's manifest is still built once.
       const problemsOf = (stack: IConstruct): ValidationProblem[] =>
         withSynthesis(stack, session, () => validationProblems(stack));
@@ -112,7 +112,7 @@ class CleanFailureSynthesizer implements IStackSynthesizer {
  * Once per stack: wraps its synthesizer so that a failed validation prints our error list, not a trace.
  * Returns false when the stack was wrapped already.
  */
-export function installCleanFailure(stack: TerraformStack): boolean {
+export function installCleanFailure(stack: FrameworkStack): boolean {
   if (isWatched(stack)) return false;
   Object.defineProperty(stack, WATCHED_SYM, { value: true });
   stack.synthesizer = new CleanFailureSynthesizer(stack.synthesizer, stack);

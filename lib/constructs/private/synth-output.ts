@@ -1,11 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IStackSynthesizer, ISynthesisSession, TerraformStack } from 'cdktf';
-
 import { MANIFEST_FILE_NAME, type Manifest } from '../../model';
 
 import { canonicalJson, sha256Hex } from './canonical-json';
+import type { FrameworkStack, StackSynthesizer, SynthesisSession } from './framework';
 
 /** The synthesised manifest of a stack: the object, its file bytes and their SHA-256. */
 export interface SynthesizedManifest {
@@ -24,7 +23,7 @@ export function renderManifest(manifest: Manifest): SynthesizedManifest {
 /** What the writing synthesizer needs from the stack's MailPolicy. */
 export interface ManifestWriter {
   /** Runs `synthesize` (the stack's whole synthesis) with the session's cache active for the stack. */
-  within<T>(session: ISynthesisSession, synthesize: () => T): T;
+  within<T>(session: SynthesisSession, synthesize: () => T): T;
   /** The bytes to write, from the session's cache. */
   render(): SynthesizedManifest;
   /** Marks the stack as synthesised (no "did main.ts call app.synth()?" hint at exit). */
@@ -33,16 +32,16 @@ export interface ManifestWriter {
 
 /**
  * A stack synthesizer that runs the stack's own synthesizer (validations, `cdk.tf.json`) and then writes
- * `mail-policy.json` beside `cdk.tf.json`. Wrapping uses only cdktf's public `IStackSynthesizer` contract.
+ * `mail-policy.json` beside `cdk.tf.json`. Wrapping uses only the frameworks' public `IStackSynthesizer` contract.
  */
-export class ManifestWritingSynthesizer implements IStackSynthesizer {
+export class ManifestWritingSynthesizer implements StackSynthesizer {
   public constructor(
-    private readonly inner: IStackSynthesizer,
-    private readonly stack: TerraformStack,
+    private readonly inner: StackSynthesizer,
+    private readonly stack: FrameworkStack,
     private readonly writer: ManifestWriter,
   ) {}
 
-  public synthesize(session: ISynthesisSession): void {
+  public synthesize(session: SynthesisSession): void {
     this.writer.synthesised();
     this.writer.within(session, () => {
       this.inner.synthesize(session);

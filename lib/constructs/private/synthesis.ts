@@ -24,7 +24,7 @@ interface StackEntry {
  * rendering, its validation result, and the index of objects declared across the app's stacks (built once per
  * app). `app.synth()` hands every stack the same session object, so one `Synthesis` serves the whole app.
  *
- * A stack's manifest is rebuilt if its construct count changed since it was built (aspects run when cdktf
+ * A stack's manifest is rebuilt if its construct count changed since it was built (aspects run when the framework
  * synthesises the stack, so a stack read early for another's cross-stack check is checked again then).
  * Outside a synthesis (`Testing.synth`, `toManifest`) a fresh `Synthesis` is used per call: nothing is cached.
  */
@@ -88,7 +88,7 @@ export class Synthesis {
 
 const sessions = new WeakMap<object, Synthesis>();
 
-/** The synthesis the stack is part of right now, if cdktf is synthesising it. */
+/** The synthesis the stack is part of right now, if the framework is synthesising it. */
 function activeSynthesis(stack: IConstruct): Synthesis | undefined {
   return (stack as unknown as Record<symbol, Synthesis | undefined>)[ACTIVE_SYM];
 }

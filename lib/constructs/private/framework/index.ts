@@ -1,0 +1,3 @@
+export * from './apply-resource';
+export * from './contract';
+export * from './stack-of';
