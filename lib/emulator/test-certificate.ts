@@ -54,8 +54,10 @@ export function createTestCertificate(hosts: readonly string[] = []): { key: str
   const altNames = names.map((n) => (isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, 'ascii'))));
   const subject = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from('mailpolicy test certificate')))));
   const algorithm = seq(oid('1.2.840.10045.4.3.2'));
+  // A positive INTEGER in minimal DER: the first byte below 0x80 (else it reads negative) and not 0x00 (a leading
+  // zero byte before one below 0x80 is illegal padding, which OpenSSL refuses).
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  serial[0] = (serial[0] & 0x7f) | 0x01;
   const now = Date.now();
   const extensions = seq(
     seq(oid('2.5.29.19'), bool(true), octets(seq(bool(true)))),
