@@ -194,8 +194,9 @@ function moduleResolutions(appDir) {
     `import { MailPolicy } from '${PACKAGE}';`,
     `import { startEmulator } from '${PACKAGE}/emulator';`,
     `import { createWorkspaceAdmin } from '${PACKAGE}/admin';`,
-    `import { diff } from '${PACKAGE}/engine';`,
-    'export const used = [MailPolicy, startEmulator, createWorkspaceAdmin, diff];',
+    `import { diff, applyPlan } from '${PACKAGE}/engine';`,
+    `import { StateStore } from '${PACKAGE}/state';`,
+    'export const used = [MailPolicy, startEmulator, createWorkspaceAdmin, diff, applyPlan, StateStore];',
   ].join('\n');
   const modes = {
     node10: { module: 'commonjs', moduleResolution: 'node10' },
