@@ -88,7 +88,8 @@ function importedSendAs(record: SendAsRecord): ImportedSendAs {
 
 /**
  * Reads what `mailpolicy import` turns into code, through the `WorkspaceAdmin` client only: the OUs, the
- * explicit gateway settings, the users of the subtree and each user's non-primary send-as identities. Read-only;
+ * explicit gateway settings, the users of the subtree with their aliases (as `users.list` returns them) and each
+ * user's non-primary send-as identities. Read-only;
  * send-as reads run concurrently, at most `concurrency` at once. Any read error fails the whole import with
  * MP5000 (a partial import would silently drop objects).
  */
@@ -173,9 +174,11 @@ export async function readTenant(admin: WorkspaceAdmin, options: ReadTenantOptio
     );
     done++;
     options.onProgress?.({ phase: 'sendAs', done, total: selected.length });
+    const aliases = [...new Set((record.aliases ?? []).map(normaliseEmail))].sort(compareText);
     return {
       email: record.primaryEmail,
       orgUnitPath: record.orgUnitPath,
+      ...(aliases.length > 0 ? { aliases } : {}),
       sendAs: sendAs
         .filter((s) => s.isPrimary !== true && !sameEmail(s.sendAsEmail, record.primaryEmail))
         .map(importedSendAs)
