@@ -259,7 +259,7 @@ describe('import round trip on the emulator', () => {
       expect(io.out()).toContain(
         "const ouSalesPartners = OrgUnit.fromPath(policy, 'Sales-Partners', '/Sales/Partners');",
       );
-      await expect(runImport([...argv, '--org-unit', '/Nope'], captureIo(work))).rejects.toThrow(
+      await expect(runImport([...argv, '--org-unit', '/Nope', '--code-only'], captureIo(work))).rejects.toThrow(
         /\[?--org-unit '\/Nope' does not exist/,
       );
     } finally {
