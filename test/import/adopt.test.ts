@@ -10,7 +10,9 @@ import type { SeedTenant } from '../../lib/emulator';
 import type { StackState } from '../../lib/state';
 import { changeLines, describeRun, runCli } from '../cli/helpers/cli';
 import { startCliTenant, startPartnerSmtp, type CliTenant, type PartnerSmtp } from '../cli/helpers/tenant';
-import { writeCdktfApp } from './helpers/generated-app';
+import { declaredObjects, specDigest } from '../../lib/engine/managed-objects';
+import { parseManifest } from '../../lib/model/parse-manifest';
+import { synthApp, writeCdktfApp } from './helpers/generated-app';
 
 let tenant: CliTenant;
 let smtp: PartnerSmtp;
@@ -100,6 +102,16 @@ describe('a live import adopts what it imports', () => {
     expect(state.objects['sendAs:user@example.com/team@example.com'].removalPolicy).toBe('destroy');
     // The alias that backs nothing stays out of the code and of the state.
     expect(readFileSync(join(dir, 'main.ts'), 'utf8')).not.toContain('other@example.com');
+  });
+
+  test('records the digest of each spec as synth writes it, so the tenant, not the code, explains a difference', async () => {
+    const manifest = parseManifest(await synthApp(dir, 'mail-policy'));
+    const state = stateOf(dir);
+    const declared = [...declaredObjects(manifest)];
+    expect(declared).toHaveLength(Object.keys(state.objects).length);
+    for (const [id, object] of declared) {
+      expect({ id, digest: state.objects[id]?.appliedDigest }).toEqual({ id, digest: specDigest(object.spec) });
+    }
   });
 
   test('the first plan shows only the credential send, and says why', async () => {
