@@ -33,9 +33,21 @@ export type ImportedSendAs = Omit<SendAsRecord, 'isPrimary' | 'verificationStatu
 /** A user of the tenant with its OU and its non-primary send-as identities. */
 export interface ImportedUser {
   readonly email: string;
-  readonly orgUnitPath: string;
+  /**
+   * The user's OU: the code places the user there.
+   *
+   * @default - the placement is not managed (the source does not say where the user is)
+   */
+  readonly orgUnitPath?: string;
   /** Sorted by address; the primary address is never included. */
   readonly sendAs: readonly ImportedSendAs[];
+  /**
+   * The user's editable Directory aliases (`users.aliases`), lower case. The generated code declares those that
+   * back one of the user's in-domain send-as identities.
+   *
+   * @default - none
+   */
+  readonly aliases?: readonly string[];
 }
 
 export interface ImportedTenant {
@@ -44,7 +56,10 @@ export interface ImportedTenant {
    * referenced with `OrgUnit.fromPath`, never managed by the generated code.
    */
   readonly topOrgUnitPath: string;
-  /** OUs strictly below the top OU, parents before children. */
+  /**
+   * OUs strictly below the top OU, parents before children. A parent that is not listed (a Terraform state or a GAM
+   * export may hold only some OUs) is referenced with `OrgUnit.fromPath`: it exists and is not managed.
+   */
   readonly orgUnits: readonly ImportedOrgUnit[];
   /** Explicit gateway settings of the top OU and the OUs below it, sorted by path. */
   readonly gatewayPolicies: readonly ImportedGatewayPolicy[];

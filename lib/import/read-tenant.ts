@@ -1,15 +1,15 @@
-import { importablePlainFields } from '../model/send-as-fields';
-import type { SendAsRecord, UserRecord, WorkspaceAdmin } from '../admin/workspace-admin';
+import type { UserRecord, WorkspaceAdmin } from '../admin/workspace-admin';
 import { normaliseEmail, sameEmail } from '../model/email';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { ROOT_PATH, isWithinOrgUnit, orgUnitKey, parentOrgUnitPath } from '../model/org-unit-path';
 import { mapLimited } from '../util/concurrency';
+import { importedSendAsOf } from './migration-source';
+import { reading } from './private/reading';
 import {
   compareOrgUnitPaths,
   compareText,
   type ImportedGatewayPolicy,
   type ImportedOrgUnit,
-  type ImportedSendAs,
   type ImportedTenant,
   type ImportedUser,
 } from './imported-tenant';
@@ -51,44 +51,14 @@ export interface ReadTenantOptions {
   readonly onProgress?: (progress: ReadTenantProgress) => void;
 }
 
-function describe(error: unknown): string {
-  if (MailPolicyError.isMailPolicyError(error)) return error.format();
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-async function reading<T>(admin: WorkspaceAdmin, what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw new MailPolicyError(
-      ErrorCodes.IMPORT_FAILED,
-      `import failed: could not read ${what} from ${admin.target.description}: ${describe(error)}. Nothing was written; fix the cause (credentials, scopes, network) and run the import again.`,
-      { what },
-    );
-  }
-}
-
 function stripIdPrefix(id: string): string {
   return id.replace(/^(id:|orgUnits\/)/, '');
 }
 
-/** The importable fields of a live identity, as the send-as field table decides them. */
-function importedSendAs(record: SendAsRecord): ImportedSendAs {
-  const fields: Record<string, string | boolean> = {};
-  for (const { name, value } of importablePlainFields(record)) fields[name] = value;
-  return {
-    sendAsEmail: record.sendAsEmail,
-    ...fields,
-    ...(record.smtpMsa
-      ? { smtpMsa: { host: record.smtpMsa.host, port: record.smtpMsa.port, securityMode: record.smtpMsa.securityMode } }
-      : {}),
-  };
-}
-
 /**
  * Reads what `mailpolicy import` turns into code, through the `WorkspaceAdmin` client only: the OUs, the
- * explicit gateway settings, the users of the subtree and each user's non-primary send-as identities. Read-only;
+ * explicit gateway settings, the users of the subtree with their aliases (as `users.list` returns them) and each
+ * user's non-primary send-as identities. Read-only;
  * send-as reads run concurrently, at most `concurrency` at once. Any read error fails the whole import with
  * MP5000 (a partial import would silently drop objects).
  */
@@ -173,12 +143,14 @@ export async function readTenant(admin: WorkspaceAdmin, options: ReadTenantOptio
     );
     done++;
     options.onProgress?.({ phase: 'sendAs', done, total: selected.length });
+    const aliases = [...new Set((record.aliases ?? []).map(normaliseEmail))].sort(compareText);
     return {
       email: record.primaryEmail,
       orgUnitPath: record.orgUnitPath,
+      ...(aliases.length > 0 ? { aliases } : {}),
       sendAs: sendAs
         .filter((s) => s.isPrimary !== true && !sameEmail(s.sendAsEmail, record.primaryEmail))
-        .map(importedSendAs)
+        .map(importedSendAsOf)
         .sort((a, b) => compareText(normaliseEmail(a.sendAsEmail), normaliseEmail(b.sendAsEmail))),
     };
   });

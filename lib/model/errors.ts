@@ -62,6 +62,10 @@ export const ErrorCodes = {
 
   /** Import could not read or write what it needed. */
   IMPORT_FAILED: 'MP5000',
+  /** The stack's state already records objects: an import would mix two histories (`--merge` records into it). */
+  IMPORT_STATE_IN_USE: 'MP5001',
+  /** A Terraform state or a GAM export cannot be read as one (not JSON or CSV, wrong format, missing columns). */
+  IMPORT_SOURCE_INVALID: 'MP5002',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -139,6 +139,68 @@ describe('generateApp', () => {
     ]);
   });
 
+  test('references an existing parent that the import does not manage (a Terraform state lists only some OUs)', () => {
+    const tenant: ImportedTenant = {
+      topOrgUnitPath: '/',
+      orgUnits: [
+        { path: '/Sales/EMEA/Partners', name: 'Partners', parentPath: '/Sales/EMEA' },
+        { path: '/Sales/EMEA/Partners/Tier 1', name: 'Tier 1', parentPath: '/Sales/EMEA/Partners' },
+        { path: '/Legal', name: 'Legal', parentPath: '/' },
+      ],
+      gatewayPolicies: [],
+      users: [],
+    };
+    const app = generateApp(tenant, { domains: DOMAINS });
+    const reference = app.source.indexOf("const ouSalesEMEA = OrgUnit.fromPath(policy, 'Sales-EMEA', '/Sales/EMEA');");
+    expect(reference).toBeGreaterThan(0);
+    expect(app.source.indexOf('parent: ouSalesEMEA')).toBeGreaterThan(reference);
+    expect(app.source).toContain("new OrgUnit(policy, 'Legal', { name: 'Legal' });");
+    expect(app.manifest.orgUnits).toEqual([
+      { path: '/Sales/EMEA', name: 'EMEA', parentPath: '/Sales', managed: false },
+      { path: '/Legal', name: 'Legal', parentPath: '/', managed: true },
+      { path: '/Sales/EMEA/Partners', name: 'Partners', parentPath: '/Sales/EMEA', managed: true },
+      { path: '/Sales/EMEA/Partners/Tier 1', name: 'Tier 1', parentPath: '/Sales/EMEA/Partners', managed: true },
+    ]);
+  });
+
+  test('declares only the aliases that back an in-domain identity, retained when removed from the code', () => {
+    const tenant: ImportedTenant = {
+      topOrgUnitPath: '/',
+      orgUnits: [],
+      gatewayPolicies: [{ orgUnitPath: '/', allowPerUserOutboundGateways: true }],
+      users: [
+        {
+          email: 'desk@example.com',
+          orgUnitPath: '/',
+          aliases: ['sales@example.com', 'billing@example.com', 'old@example.com'],
+          sendAs: [
+            { sendAsEmail: 'Sales@example.com', treatAsAlias: true },
+            { sendAsEmail: 'billing@example.com' },
+            // Not an alias (a domain alias address, or refused by Gmail on a new create): nothing to declare.
+            { sendAsEmail: 'team@example.com' },
+            { sendAsEmail: 'desk@partner.com', smtpMsa: { host: 'smtp.partner.com', port: 465, securityMode: 'ssl' } },
+          ],
+        },
+        { email: 'plain@example.com', orgUnitPath: '/', aliases: ['p@example.com'], sendAs: [] },
+      ],
+    };
+    const app = generateApp(tenant, { domains: DOMAINS });
+    expect(app.manifest.users).toEqual([
+      {
+        email: 'desk@example.com',
+        orgUnitPath: '/',
+        aliases: ['billing@example.com', 'sales@example.com'],
+        aliasRemovalPolicy: 'retain',
+      },
+      { email: 'plain@example.com', orgUnitPath: '/' },
+    ]);
+    expect(app.source).toContain("aliases: ['billing@example.com', 'sales@example.com'],");
+    expect(app.source).toContain('aliasRemovalPolicy: RemovalPolicy.RETAIN,');
+    expect(app.source).toMatch(/^import \{[^}]*RemovalPolicy[^}]*\} from 'workspace-mail-policy';/m);
+    expect(app.source).not.toContain('old@example.com');
+    expect(app.source).not.toContain('p@example.com');
+  });
+
   test('leaves a placement out, with a note, when the gateway allowance comes from outside the subtree', () => {
     const tenant: ImportedTenant = {
       topOrgUnitPath: '/Sales',

@@ -50,8 +50,30 @@ const SUBTREE_TENANT: ImportedTenant = {
   ],
 };
 
+/** What a Terraform state or a GAM export gives: some OUs under existing parents, an alias-backed identity. */
+const PARTIAL_TENANT: ImportedTenant = {
+  topOrgUnitPath: '/',
+  orgUnits: [
+    { path: '/Sales/EMEA', name: 'EMEA', parentPath: '/Sales', description: 'Europe' },
+    { path: '/Sales/EMEA/Partners', name: 'Partners', parentPath: '/Sales/EMEA' },
+  ],
+  gatewayPolicies: [],
+  users: [
+    {
+      email: 'desk@example.com',
+      orgUnitPath: '/Sales',
+      aliases: ['sales@example.com', 'unused@example.com'],
+      sendAs: [
+        { sendAsEmail: 'sales@example.com', displayName: 'Sales', treatAsAlias: true },
+        { sendAsEmail: 'desk@partner.com', smtpMsa: { host: 'smtp.partner.com', port: 465, securityMode: 'ssl' } },
+      ],
+    },
+  ],
+};
+
 const CASES: ReadonlyArray<[string, ImportedTenant]> = [
   ['awkward-names', AWKWARD_TENANT],
+  ['partial-tree', PARTIAL_TENANT],
   ['deep-tree', DEEP_TENANT],
   ['subtree', SUBTREE_TENANT],
 ];

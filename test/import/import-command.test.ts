@@ -24,6 +24,13 @@ describe('mailpolicy import command line', () => {
       '--out FILE.ts',
       '--stack NAME',
       '--domain DOMAIN',
+      '--from-terraform-state FILE',
+      '--from-gam-csv FILE',
+      '--orgs FILE',
+      '--state URL',
+      '--merge',
+      '--code-only',
+      '--lock-timeout DURATION',
       '--target',
     ]) {
       expect(text).toContain(flag);
@@ -46,6 +53,18 @@ describe('mailpolicy import command line', () => {
 
   test('fails with MP4000 when the users file cannot be read', () => {
     expect(() => readUsersFile(join(dir, 'missing.txt'))).toThrow(/--users: cannot read .*missing.txt \(ENOENT\)/);
+  });
+
+  test.each([
+    [['--from-terraform-state', 'a.tfstate', '--from-gam-csv', 'b.csv'], /exclude each other/],
+    [['--orgs', 'orgs.csv'], /--orgs reads `gam print orgs` output and needs --from-gam-csv/],
+    [['--from-gam-csv', 'b.csv', '--org-unit', '/Sales'], /--org-unit and --users choose what a live import reads/],
+    [['--merge', '--code-only'], /choose one/],
+    [['--from-terraform-state', 'missing.tfstate'], /--from-terraform-state: cannot read missing.tfstate \(ENOENT\)/],
+    [['--stack', 'no spaces allowed'], /stack name 'no spaces allowed' cannot name a state/],
+  ])('refuses %j before connecting', async (argv, message) => {
+    const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {}, cwd: dir };
+    await expect(runImport(argv, io)).rejects.toThrow(message);
   });
 
   test('fails with MP4000 on a --domain that is not a domain name, before connecting', async () => {

@@ -32,11 +32,23 @@ const SPREAD = [
 ];
 
 function seedTenant(): SeedTenant {
-  const users: Array<{ primaryEmail: string; orgUnitPath: string; isAdmin?: boolean }> = [
+  const users: Array<{ primaryEmail: string; orgUnitPath: string; isAdmin?: boolean; aliases?: string[] }> = [
     { primaryEmail: 'admin@example.com', orgUnitPath: '/', isAdmin: true },
     { primaryEmail: 'deep@example.com', orgUnitPath: deepPath(10) },
+    // An in-domain identity is backed by an alias; the other alias backs nothing.
+    {
+      primaryEmail: 'desk@example.com',
+      orgUnitPath: '/Sales',
+      aliases: ['Sales.Desk@example.com', 'unrelated@example.com'],
+    },
   ];
   const sendAs: NonNullable<SeedTenant['sendAs']> = [
+    {
+      userEmail: 'desk@example.com',
+      sendAsEmail: 'sales.desk@example.com',
+      displayName: 'Sales desk',
+      treatAsAlias: true,
+    },
     {
       userEmail: 'deep@example.com',
       sendAsEmail: 'deep@partner.example.net',
@@ -155,8 +167,22 @@ describe('import round trip on the emulator', () => {
   test('imports every OU, explicit policy, user and non-primary identity', () => {
     expect(app.manifest.orgUnits).toHaveLength(15);
     expect(app.manifest.gatewayPolicies).toHaveLength(4);
-    expect(app.manifest.users).toHaveLength(202);
-    expect(app.manifest.sendAs.some((s) => s.sendAsEmail.endsWith('@example.com'))).toBe(false);
+    expect(app.manifest.users).toHaveLength(203);
+    // The only in-domain identity is the one its user's alias backs; the code declares that alias, and no other.
+    expect(app.manifest.sendAs.filter((s) => s.sendAsEmail.endsWith('@example.com')).map((s) => s.sendAsEmail)).toEqual(
+      ['sales.desk@example.com'],
+    );
+    expect(app.manifest.users.filter((u) => u.aliases)).toEqual([
+      {
+        email: 'desk@example.com',
+        orgUnitPath: '/Sales',
+        aliases: ['sales.desk@example.com'],
+        aliasRemovalPolicy: 'retain',
+      },
+    ]);
+    expect(app.source).toContain(
+      "User.fromEmail(policy, 'desk-at-example.com', 'desk@example.com', {\n  orgUnit: ouSales,\n  aliases: ['sales.desk@example.com'],\n  aliasRemovalPolicy: RemovalPolicy.RETAIN,\n});",
+    );
     const seededDefaults = (seedTenant().sendAs ?? []).filter((s) => s.isDefault).length;
     expect(seededDefaults).toBeGreaterThan(1);
     expect(app.manifest.sendAs.filter((s) => s.isDefault)).toHaveLength(seededDefaults);
@@ -233,7 +259,7 @@ describe('import round trip on the emulator', () => {
       expect(io.out()).toContain(
         "const ouSalesPartners = OrgUnit.fromPath(policy, 'Sales-Partners', '/Sales/Partners');",
       );
-      await expect(runImport([...argv, '--org-unit', '/Nope'], captureIo(work))).rejects.toThrow(
+      await expect(runImport([...argv, '--org-unit', '/Nope', '--code-only'], captureIo(work))).rejects.toThrow(
         /\[?--org-unit '\/Nope' does not exist/,
       );
     } finally {

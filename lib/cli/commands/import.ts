@@ -1,53 +1,96 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 import { SingleBar } from 'cli-progress';
 
+import type { WorkspaceAdmin } from '../../admin/workspace-admin';
+import type { DeclaredObject } from '../../engine/managed-objects';
 import {
+  adoptionLines,
+  compareWithTenant,
+  differenceLines,
   generateApp,
+  prepareAdoption,
+  presentIn,
+  readGamCsv,
+  readLiveFor,
   readTenant,
+  readTerraformState,
+  skippedLines,
   tenantDomains,
+  tenantFromSource,
   type GeneratedApp,
   type ImportedTenant,
+  type MigrationSource,
+  type PreparedAdoption,
   type ReadTenantProgress,
+  type SourceDifference,
 } from '../../import';
 import { isValidDomain, isValidEmail } from '../../model/email';
 import { ErrorCodes, MailPolicyError } from '../../model/errors';
-import { flagOption, helpText, parseCommandArgs, stringOption, type OptionTable } from '../args';
-import { TARGET_OPTIONS, targetOptions } from '../common-options';
+import { assertStackName, openStateBackend } from '../../state';
+import { flagOption, helpText, parseCommandArgs, parseDuration, stringOption, type OptionTable } from '../args';
+import { STATE_OPTIONS, TARGET_OPTIONS, stateOption, targetOptions } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { connect } from '../target';
-import { workspaceDir } from '../workspace-dir';
+import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
 
 const OPTIONS: OptionTable = {
+  'from-terraform-state': {
+    type: 'string',
+    value: 'FILE',
+    help: 'start from a Terraform state of the archived googleworkspace provider (terraform.tfstate, `terraform state pull` or `terraform show -json`)',
+  },
+  'from-gam-csv': {
+    type: 'string',
+    value: 'FILE',
+    help: 'start from `gam all users print sendas` output',
+  },
+  orgs: { type: 'string', value: 'FILE', help: 'with --from-gam-csv: `gam print orgs allfields` output' },
   'org-unit': {
     type: 'string',
     value: 'PATH',
-    help: 'import only this OU and the OUs below it (default: the whole tenant)',
+    help: 'import only this OU and the OUs below it (default: the whole tenant; live imports only)',
   },
   users: {
     type: 'string',
     value: 'FILE',
-    help: 'import only the users in FILE: one primary address a line, # comments',
+    help: 'import only the users in FILE: one primary address a line, # comments (live imports only)',
   },
   out: { type: 'string', value: 'FILE.ts', help: 'write the app to FILE.ts (default: standard output)' },
   force: { type: 'boolean', help: 'overwrite --out when the file exists' },
-  stack: { type: 'string', value: 'NAME', help: 'name of the generated stack (default: mail-policy)' },
+  stack: { type: 'string', value: 'NAME', help: 'name of the generated stack and of its state (default: mail-policy)' },
   domain: {
     type: 'string',
     multiple: true,
     value: 'DOMAIN',
     help: "the customer's domains, primary first, repeatable (default: the domains of the users' addresses)",
   },
+  merge: {
+    type: 'boolean',
+    help: 'record the imported objects into a state that already has objects of the stack (default: refuse)',
+  },
+  'code-only': { type: 'boolean', help: 'write the code only; record nothing in the state' },
+  'lock-timeout': {
+    type: 'string',
+    value: 'DURATION',
+    help: "how long to wait for the stack's lock held by an apply or destroy (default 0s: fail at once)",
+  },
+  ...STATE_OPTIONS,
   ...TARGET_OPTIONS,
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-const USAGE = 'mailpolicy import [--org-unit PATH] [--users FILE] [--out FILE.ts] [--stack NAME] [target options]';
+const USAGE =
+  'mailpolicy import [--from-terraform-state FILE | --from-gam-csv FILE [--orgs FILE]] [--org-unit PATH] [--users FILE] [--out FILE.ts] [--stack NAME] [--state URL] [--merge | --code-only] [target options]';
 const DESCRIPTION =
-  'Reads the OUs, the per-user outbound gateway settings, the users and their send-as identities of a live tenant\n' +
-  '(read-only) and writes a cdktf app that declares them with the workspace-mail-policy constructs. Google never\n' +
-  'returns SMTP user names or passwords: the app reads them from environment variables, listed at the end.';
+  'Reads the OUs, the per-user outbound gateway settings, the users (with the aliases their in-domain identities\n' +
+  'need) and their send-as identities of a live tenant (read-only) and writes a cdktf app that declares them with\n' +
+  'the workspace-mail-policy constructs. With --from-terraform-state or --from-gam-csv it starts instead from the\n' +
+  'OUs and send-as identities another tool manages, checks them against the live tenant and prints every\n' +
+  'difference. Then it records the imported objects as adopted in the state of the stack (under its lock), so the\n' +
+  'first plan is clean and a later removal from the code is a delete. Google never returns SMTP user names or\n' +
+  'passwords: the app reads them from environment variables, listed at the end, and the first apply sends them.';
 
 /** Progress bars start only for tenants at least this large; small imports finish before a bar would help. */
 const PROGRESS_MIN_USERS = 20;
@@ -114,10 +157,118 @@ function summary(tenant: ImportedTenant, app: GeneratedApp): string {
   );
 }
 
+/** Reads a file named on the command line; MP4000 naming the option when it cannot be read. */
+function readInput(option: string, cwd: string, file: string): { file: string; text: string } {
+  try {
+    return { file, text: readFileSync(resolve(cwd, file), 'utf8') };
+  } catch (error) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      `--${option}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+}
+
+/** The file the import starts from, read and checked before anything else happens; undefined for a live import. */
+function migrationSource(args: ReturnType<typeof parseCommandArgs>, cwd: string): MigrationSource | undefined {
+  const terraform = stringOption(args, 'from-terraform-state');
+  const gam = stringOption(args, 'from-gam-csv');
+  const orgs = stringOption(args, 'orgs');
+  if (terraform !== undefined && gam !== undefined) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      '--from-terraform-state and --from-gam-csv exclude each other: choose one',
+    );
+  }
+  if (orgs !== undefined && gam === undefined) {
+    throw new MailPolicyError(ErrorCodes.USAGE, '--orgs reads `gam print orgs` output and needs --from-gam-csv');
+  }
+  if ((terraform !== undefined || gam !== undefined) && (args.values['org-unit'] || args.values.users)) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      '--org-unit and --users choose what a live import reads; with a Terraform state or a GAM export, the file decides',
+    );
+  }
+  if (terraform !== undefined) {
+    const input = readInput('from-terraform-state', cwd, terraform);
+    return readTerraformState(input.text, basename(input.file));
+  }
+  if (gam !== undefined) {
+    const sendAs = readInput('from-gam-csv', cwd, gam);
+    const orgUnits = orgs !== undefined ? readInput('orgs', cwd, orgs) : undefined;
+    return readGamCsv(
+      { file: basename(sendAs.file), text: sendAs.text },
+      orgUnits ? { file: basename(orgUnits.file), text: orgUnits.text } : undefined,
+    );
+  }
+  return undefined;
+}
+
 /**
- * `mailpolicy import`: prints the target (stderr), reads the tenant read-only, writes the app to `--out` or
- * stdout, then lists the SMTP credential variables to set (stderr). Errors are thrown as `MailPolicyError`
- * (MP4000 usage, MP5000 import); returns 0 when the file was written.
+ * The app folder whose state the import records into: the nearest folder holding a `cdktf.json` from the folder of
+ * `--out` (or the working directory when writing to stdout) upwards, else that folder itself — where `mailpolicy
+ * plan` will look once the app is there.
+ */
+function appWorkspace(out: string | undefined, cwd: string, env: NodeJS.ProcessEnv): WorkspaceDir {
+  const start = out ? dirname(out) : cwd;
+  return workspaceDir(start, env, start);
+}
+
+/** What was read: the tenant the code declares, and for a migration the differences and what the tenant has. */
+interface ReadOutcome {
+  readonly tenant: ImportedTenant;
+  readonly inTenant: (object: DeclaredObject) => boolean;
+  readonly compare?: (app: GeneratedApp) => SourceDifference[];
+}
+
+async function readSource(
+  admin: WorkspaceAdmin,
+  source: MigrationSource | undefined,
+  args: ReturnType<typeof parseCommandArgs>,
+  users: string[] | undefined,
+  progress: ReturnType<typeof progressReporter>,
+): Promise<ReadOutcome> {
+  if (!source) {
+    const tenant = await readTenant(admin, {
+      orgUnit: stringOption(args, 'org-unit'),
+      users,
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
+    // Everything the code declares was just read from the tenant.
+    return { tenant, inTenant: () => true };
+  }
+  const live = await readLiveFor(admin, source);
+  return {
+    tenant: tenantFromSource(source, live),
+    inTenant: presentIn(live),
+    compare: (app) => compareWithTenant(source, app.manifest, live),
+  };
+}
+
+function writeApp(app: GeneratedApp, out: string | undefined, outOption: string | undefined, io: CommandIo): void {
+  if (!out) {
+    io.stdout.write(app.source);
+    return;
+  }
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, app.source);
+  } catch (error) {
+    throw new MailPolicyError(
+      ErrorCodes.IMPORT_FAILED,
+      `import failed: cannot write ${outOption}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * `mailpolicy import`: reads the source file (if any) and checks the options, takes the stack's state lock and
+ * checks the state is unused (unless `--merge` or `--code-only`), prints the target (stderr), reads the tenant
+ * read-only, writes the app to `--out` or stdout, prints the skipped entries and the differences of a migration,
+ * records the imported objects as adopted, then lists the SMTP credential variables to set (stderr). Errors are
+ * thrown as `MailPolicyError` (MP4000 usage, MP5000 import, MP5001 state in use, MP5002 unreadable source, MP3005
+ * locked); returns 0 when the file was written.
  */
 export async function runImport(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = parseCommandArgs('import', argv, OPTIONS);
@@ -129,6 +280,12 @@ export async function runImport(argv: readonly string[], io: CommandIo): Promise
     throw new MailPolicyError(
       ErrorCodes.USAGE,
       `mailpolicy import: unexpected argument '${args.positionals[0]}'. Run 'mailpolicy import --help' for the options.`,
+    );
+  }
+  if (flagOption(args, 'merge') && flagOption(args, 'code-only')) {
+    throw new MailPolicyError(
+      ErrorCodes.USAGE,
+      '--merge records into the state and --code-only records nothing: choose one',
     );
   }
   const usersFile = stringOption(args, 'users');
@@ -150,59 +307,74 @@ export async function runImport(argv: readonly string[], io: CommandIo): Promise
       `--domain: '${badDomain}' is not a domain name (allowed: e.g. example.com)`,
     );
   }
+  const stackName = stringOption(args, 'stack') ?? 'mail-policy';
+  assertStackName(stackName);
+  const lockTimeout = stringOption(args, 'lock-timeout');
+  const lockTimeoutMs = lockTimeout === undefined ? 0 : parseDuration('lock-timeout', lockTimeout);
+  const source = migrationSource(args, io.cwd);
   const target = targetOptions(args);
 
-  const connection = await connect(target, workspaceDir(io.cwd, io.env), io.env);
-  const progress = progressReporter(io);
+  let adoption: PreparedAdoption | undefined;
+  if (!flagOption(args, 'code-only')) {
+    const app = appWorkspace(out, io.cwd, io.env);
+    adoption = await prepareAdoption({
+      backend: openStateBackend({ appDir: app.appDir, url: stateOption(args).url, env: io.env }),
+      stack: stackName,
+      merge: flagOption(args, 'merge'),
+      lockTimeoutMs,
+      ledgerFile: app.ledgerFile,
+    });
+  }
   try {
-    info(io, `Target: ${connection.target.description}`);
-    const tenant = await readTenant(connection.client('read'), {
-      orgUnit: stringOption(args, 'org-unit'),
-      users,
-      onProgress: progress.onProgress,
-    });
-    progress.stop();
-    const appDomains = domains ?? tenantDomains(tenant);
-    if (appDomains.length === 0) {
-      throw new MailPolicyError(
-        ErrorCodes.IMPORT_FAILED,
-        "import failed: no users were read, so the customer's domains are unknown; pass them with --domain example.com",
-      );
-    }
-    const app = generateApp(tenant, {
-      domains: appDomains,
-      stackName: stringOption(args, 'stack'),
-      customerId: target.customerId,
-    });
-    if (out) {
-      try {
-        mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, app.source);
-      } catch (error) {
+    const connection = await connect(target, workspaceDir(io.cwd, io.env), io.env);
+    const progress = progressReporter(io);
+    try {
+      info(io, `Target: ${connection.target.description}`);
+      if (source) info(io, `Source: ${source.description}`);
+      const read = await readSource(connection.client('read'), source, args, users, progress);
+      const tenant = read.tenant;
+      const appDomains = domains ?? tenantDomains(tenant);
+      if (appDomains.length === 0) {
         throw new MailPolicyError(
           ErrorCodes.IMPORT_FAILED,
-          `import failed: cannot write ${outOption}: ${(error as Error).message}`,
+          "import failed: no users were read, so the customer's domains are unknown; pass them with --domain example.com",
         );
       }
-    } else {
-      io.stdout.write(app.source);
-    }
-    info(io, summary(tenant, app));
-    if (out) info(io, `Wrote ${outOption}.`);
-    for (const finding of app.acknowledged)
-      info(io, `  acknowledged ${finding.ruleId} ${finding.subject}: ${finding.message}`);
-    for (const note of app.notes) info(io, `Note: ${note}`);
-    if (app.secrets.length > 0) {
-      info(io, '');
-      info(io, 'Google never returns SMTP user names or passwords. Set these variables before synth and apply:');
-      const width = Math.max(...app.secrets.map((s) => s.name.length));
-      for (const s of app.secrets) {
-        info(io, `  ${s.name.padEnd(width)}  SMTP ${s.purpose} for ${s.userEmail} → ${s.sendAsEmail} (${s.host})`);
+      const app = generateApp(tenant, { domains: appDomains, stackName, customerId: target.customerId });
+      writeApp(app, out, outOption, io);
+      if (source) {
+        for (const line of skippedLines(source)) info(io, line);
+        for (const note of source.notes) info(io, `Note: ${note}`);
+        for (const line of differenceLines(source, read.compare?.(app) ?? [], connection.target.description)) {
+          info(io, line);
+        }
       }
+      info(io, summary(tenant, app));
+      if (out) info(io, `Wrote ${outOption}.`);
+      for (const finding of app.acknowledged)
+        info(io, `  acknowledged ${finding.ruleId} ${finding.subject}: ${finding.message}`);
+      for (const note of app.notes) info(io, `Note: ${note}`);
+      const smtpIdentities = app.manifest.sendAs.filter((s) => s.smtp).length;
+      if (adoption) {
+        const result = await adoption.record(app.manifest, read.inTenant);
+        for (const line of adoptionLines(result, stackName, smtpIdentities)) info(io, line);
+      } else {
+        info(io, 'Recorded nothing in the state (--code-only): the first apply adopts what the code declares.');
+      }
+      if (app.secrets.length > 0) {
+        info(io, '');
+        info(io, 'Google never returns SMTP user names or passwords. Set these variables before synth and apply:');
+        const width = Math.max(...app.secrets.map((s) => s.name.length));
+        for (const s of app.secrets) {
+          info(io, `  ${s.name.padEnd(width)}  SMTP ${s.purpose} for ${s.userEmail} → ${s.sendAsEmail} (${s.host})`);
+        }
+      }
+      return 0;
+    } finally {
+      progress.stop();
+      await connection.close();
     }
-    return 0;
   } finally {
-    progress.stop();
-    await connection.close();
+    await adoption?.release();
   }
 }

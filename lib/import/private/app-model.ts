@@ -2,7 +2,7 @@ import type { SecurityModeValue, Manifest, SendAsSpec } from '../../model/manife
 import { emptyManifest } from '../../model/manifest';
 import { importablePlainFields } from '../../model/send-as-fields';
 import { effectiveGateway } from '../../model/effective-gateway';
-import { normaliseEmail } from '../../model/email';
+import { isInDomains, normaliseEmail } from '../../model/email';
 import { ROOT_PATH, orgUnitKey, orgUnitSegments, parentOrgUnitPath } from '../../model/org-unit-path';
 import {
   compareOrgUnitPaths,
@@ -55,6 +55,11 @@ export interface UserNode {
   readonly orgUnit?: OrgUnitNode;
   readonly placementNote?: string;
   readonly identities: readonly IdentityNode[];
+  /**
+   * The user's aliases the code declares (lower case, sorted): those backing one of its in-domain identities.
+   * They are declared with `RemovalPolicy.RETAIN`: they existed before the stack, and mail to them reaches the user.
+   */
+  readonly aliases: readonly string[];
 }
 
 export interface GatewayNode {
@@ -68,6 +73,8 @@ export interface AppModel {
   readonly domains: readonly string[];
   readonly customerId?: string;
   readonly top: OrgUnitNode;
+  /** Existing OUs referenced with `OrgUnit.fromPath` besides the top: parents of managed OUs that are not managed. */
+  readonly referencedOrgUnits: readonly OrgUnitNode[];
   readonly orgUnits: readonly OrgUnitNode[];
   readonly gateways: readonly GatewayNode[];
   readonly users: readonly UserNode[];
@@ -100,10 +107,27 @@ export function buildAppModel(
   };
   const byKey = new Map<string, OrgUnitNode>([[orgUnitKey(topPath), top]]);
 
+  const referencedOrgUnits: OrgUnitNode[] = [];
+  /** The node of an existing OU that is not managed here, made on first use. */
+  const referencedNode = (path: string): OrgUnitNode => {
+    const known = byKey.get(orgUnitKey(path));
+    if (known) return known;
+    const segments = orgUnitSegments(path);
+    const node: OrgUnitNode = {
+      path,
+      constructId: ids.claim(constructIdOf(segments, 'OrgUnit')),
+      variable: variables.claim(identifierOf('ou', segments)),
+      referenced: false,
+    };
+    byKey.set(orgUnitKey(path), node);
+    referencedOrgUnits.push(node);
+    return node;
+  };
+
   const orgUnits: OrgUnitNode[] = [];
   for (const ou of [...tenant.orgUnits].sort((a, b) => compareOrgUnitPaths(a.path, b.path))) {
     const parentKey = orgUnitKey(ou.parentPath);
-    const parent = byKey.get(parentKey);
+    const parent = byKey.get(parentKey) ?? (parentKey === ROOT_PATH ? undefined : referencedNode(ou.parentPath));
     const segments = orgUnitSegments(ou.path);
     const node: OrgUnitNode = {
       path: ou.path,
@@ -154,9 +178,12 @@ export function buildAppModel(
       }
       identities.push({ constructId: ids.claim(`${userId}-as-${emailIdOf(sendAs.sendAsEmail)}`), sendAs, smtp });
     }
-    let orgUnit = byKey.get(orgUnitKey(user.orgUnitPath));
+    const aliases = backingAliases(user, options.domains);
+    let orgUnit = user.orgUnitPath === undefined ? undefined : byKey.get(orgUnitKey(user.orgUnitPath));
     let placementNote: string | undefined;
-    if (!orgUnit) {
+    if (user.orgUnitPath === undefined) {
+      // The source says nothing about the user's OU (a Terraform state, a GAM export): the placement is not managed.
+    } else if (!orgUnit) {
       placementNote = `OU ${user.orgUnitPath} was not among the OUs read, so the placement is left out`;
     } else if (identities.some((i) => i.smtp) && !effectiveGateway(orgUnit.path, explicit).allowed) {
       // The tenant allows this user's gateway through a setting outside the imported subtree (or not at all):
@@ -172,6 +199,7 @@ export function buildAppModel(
       orgUnit,
       placementNote,
       identities,
+      aliases,
     });
   }
 
@@ -180,10 +208,28 @@ export function buildAppModel(
     domains: options.domains,
     customerId: options.customerId,
     top,
+    referencedOrgUnits: referencedOrgUnits.sort((a, b) => compareOrgUnitPaths(a.path, b.path)),
     orgUnits,
     gateways,
     users,
   };
+}
+
+/**
+ * The aliases of a user that back one of its imported in-domain identities: Gmail accepts an in-domain send-as
+ * address without an SMTP endpoint only while it is an alias of the user, so the code declares them to keep the
+ * identity valid (and re-creatable). Other aliases are the directory's business and stay unmanaged.
+ */
+function backingAliases(user: ImportedUser, domains: readonly string[]): string[] {
+  const own = new Set((user.aliases ?? []).map(normaliseEmail));
+  const primary = normaliseEmail(user.email);
+  const out = new Set<string>();
+  for (const sendAs of user.sendAs) {
+    const address = normaliseEmail(sendAs.sendAsEmail);
+    if (sendAs.smtpMsa || address === primary || !isInDomains(address, domains)) continue;
+    if (own.has(address)) out.add(address);
+  }
+  return [...out].sort();
 }
 
 /** The manifest the generated code synthesises to (without construct paths, fingerprints and acknowledgements). */
@@ -193,12 +239,14 @@ export function manifestOf(model: AppModel): Manifest {
     model.domains.map((d) => d.toLowerCase()),
     model.customerId,
   );
-  if (model.top.path !== ROOT_PATH) {
-    const segments = orgUnitSegments(model.top.path);
+  for (const node of [model.top, ...model.referencedOrgUnits]) {
+    // `OrgUnit.fromPath` contributes an unmanaged entry, the root none; only referenced nodes are written out.
+    if (node.path === ROOT_PATH || !node.referenced) continue;
+    const segments = orgUnitSegments(node.path);
     manifest.orgUnits.push({
-      path: model.top.path,
+      path: node.path,
       name: segments[segments.length - 1],
-      parentPath: parentOrgUnitPath(model.top.path) ?? ROOT_PATH,
+      parentPath: parentOrgUnitPath(node.path) ?? ROOT_PATH,
       managed: false,
     });
   }
@@ -217,7 +265,11 @@ export function manifestOf(model: AppModel): Manifest {
   }
   for (const node of model.users) {
     const email = normaliseEmail(node.user.email);
-    manifest.users.push({ email, ...(node.orgUnit ? { orgUnitPath: node.orgUnit.path } : {}) });
+    manifest.users.push({
+      email,
+      ...(node.orgUnit ? { orgUnitPath: node.orgUnit.path } : {}),
+      ...(node.aliases.length > 0 ? { aliases: [...node.aliases], aliasRemovalPolicy: 'retain' as const } : {}),
+    });
     for (const identity of node.identities) manifest.sendAs.push(sendAsSpecOf(email, identity));
   }
   return manifest;

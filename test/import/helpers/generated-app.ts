@@ -43,6 +43,20 @@ export function writeApp(name: string, source: string): string {
   return dir;
 }
 
+/**
+ * A fresh app folder under test/import/.generated as `cdktf init` would leave it for `mailpolicy import --out main.ts`:
+ * a `cdktf.json` whose app command runs `main.ts` with tsx (so `mailpolicy plan --app` synthesises it, and the folder
+ * is the app folder whose `.mailpolicy/state` import and plan use), and the tsconfig of {@link writeApp}.
+ * With `source`, `main.ts` is written too.
+ */
+export function writeCdktfApp(name: string, source?: string): string {
+  const dir = writeApp(name, source ?? '');
+  if (source === undefined) rmSync(join(dir, 'main.ts'));
+  const app = `${JSON.stringify(join(BIN, 'tsx'))} --tsconfig tsconfig.json main.ts`;
+  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app, output: 'cdktf.out' }, null, 2));
+  return dir;
+}
+
 /** Runs `tsc --noEmit` over the apps in `dirs` in one compiler run; resolves with the diagnostics ('' when clean). */
 export async function typecheckApps(dirs: readonly string[]): Promise<string> {
   const project = join(GENERATED, `tsconfig.check-${process.pid}.json`);
