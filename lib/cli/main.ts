@@ -27,7 +27,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
   verify: { run: runVerify, summary: "send Gmail's verification mail again for identities still pending" },
   'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },
-  import: { run: runImport, summary: 'write construct code for an existing tenant' },
+  import: {
+    run: runImport,
+    summary: 'write construct code from a tenant, a Terraform state or GAM exports, and adopt it into the state',
+  },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },
 };
 

@@ -33,11 +33,28 @@ export interface Learnt {
 
 /**
  * `sha256:<hex>` of a spec as the tenant sees it: the construct path (where the code declares it) is left out,
- * so moving code around is not a change.
+ * so moving code around is not a change; so are secret fingerprints (see `withoutFingerprints`).
  */
 export function specDigest(spec: object): string {
   const { constructPath: _where, ...rest } = spec as { readonly constructPath?: string };
-  return `sha256:${createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(canonicalJson(withoutFingerprints(rest)), 'utf8')
+    .digest('hex')}`;
+}
+
+/**
+ * The spec without secret fingerprints: they say which secret value synth saw (absent when synth ran without
+ * the secrets, as in CI), not what was declared, and rotations are compared through the state's own
+ * fingerprints. So the digest of one declaration is the same wherever it was synthesised.
+ */
+function withoutFingerprints(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutFingerprints);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const isSecretRef = entries.some(([key, v]) => key === 'ref' && typeof v === 'string');
+  return Object.fromEntries(
+    entries.filter(([key]) => !(isSecretRef && key === 'fingerprint')).map(([key, v]) => [key, withoutFingerprints(v)]),
+  );
 }
 
 /**
