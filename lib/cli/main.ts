@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MailPolicyError } from '../model/errors';
 import { runApply } from './commands/apply';
 import { runDestroy } from './commands/destroy';
+import { runDoctorCommand } from './commands/doctor';
 import { runForceUnlock } from './commands/force-unlock';
 import { runEmulator } from './commands/emulator';
 import { runGraph } from './commands/graph';
@@ -25,6 +26,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   apply: { run: runApply, summary: 'apply a reviewed plan, or plan and apply in one go' },
   destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
   'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },
+  doctor: { run: runDoctorCommand, summary: 'check everything a first apply depends on, from key to SMTP (read-only)' },
   import: { run: runImport, summary: 'write construct code for an existing tenant' },
   emulator: { run: runEmulator, summary: 'run a local Google Workspace emulator' },
 };
