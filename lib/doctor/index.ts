@@ -4,4 +4,5 @@ export * from './render-doctor';
 export * from './credential-checks';
 export * from './delegation-checks';
 export * from './apply-checks';
-export { SMTP_VANTAGE_NOTE, declaredEndpoints, scrub } from './smtp-checks';
+export { SMTP_VANTAGE_NOTE, declaredEndpoints } from './smtp-checks';
+export * from './scrub-secrets';

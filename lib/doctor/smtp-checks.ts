@@ -12,6 +12,7 @@ import type { Manifest, SecretRef } from '../model/manifest';
 import { resolveSecret } from '../model/secret-ref';
 import { mapLimited } from '../util/concurrency';
 import type { DoctorCheck } from './doctor-report';
+import { scrubSecrets } from './scrub-secrets';
 import {
   plainGreeting,
   resolveHost,
@@ -77,24 +78,6 @@ export function declaredEndpoints(manifests: readonly Manifest[]): DeclaredEndpo
     }
   }
   return [...byKey.values()];
-}
-
-/** Replaces every secret value (and the base64 forms AUTH PLAIN and LOGIN send) with `(sensitive)`. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (s.length === 0) continue;
-    forms.add(s);
-    forms.add(Buffer.from(s, 'utf8').toString('base64'));
-  }
-  for (let i = 0; i < secrets.length; i++) {
-    for (let j = 0; j < secrets.length; j++) {
-      forms.add(Buffer.from(`\u0000${secrets[i]}\u0000${secrets[j]}`, 'utf8').toString('base64'));
-    }
-  }
-  let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('(sensitive)');
-  return out;
 }
 
 const PRIVATE = [
@@ -431,7 +414,7 @@ async function authChecks(
       out.push({
         ...base,
         status: 'fail',
-        detail: `AUTH failed: ${scrub(login.message, secrets)}`,
+        detail: `AUTH failed: ${scrubSecrets(login.message, secrets)}`,
         fix: `correct the password behind ${c.password.ref}${typeof c.username === 'string' ? ` or the user name ${c.username}` : ` or the user name behind ${c.username.ref}`}; Gmail refuses the send-as with the same answer`,
         code: ErrorCodes.SMTP_ENDPOINT_FAILED,
       });

@@ -51,9 +51,10 @@ function doctor(
   where: { dir: string; file?: string },
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  trust: readonly string[] = ['--smtp-ca', caFile],
 ): Promise<CliResult> {
   const manifest = where.file ? ['--manifest', where.file] : [];
-  return runCli(['doctor', ...manifest, '--smtp-ca', caFile, ...args], {
+  return runCli(['doctor', ...manifest, ...trust, ...args], {
     cwd: where.dir,
     env: { ...tenant.env, ...smtp.env, ...env },
   });
@@ -333,4 +334,36 @@ test('--check-credentials with a wrong password says AUTH failed and never print
   expect(DoctorReportSchema.parse(JSON.parse(json.stdout)).checks.find((c) => c.status === 'fail')).toMatchObject({
     code: 'MP2007',
   });
+});
+
+test('a certificate no trusted CA signed fails, and the fix says what Gmail trusts', async () => {
+  const result = await doctor(manifestWith('untrusted'), [], {}, []);
+  expect(describeRun(result)).toMatch(/^exit 1/);
+  expect(lines(result.stdout, '✗')).toEqual([
+    expect.stringMatching(/\(starttls\) · certificate: is not trusted: it is self-signed/),
+  ]);
+  expect(result.stdout).toContain('pass doctor the CA file the emulator trusts (--smtp-ca');
+});
+
+test('with no target configured, doctor checks the embedded emulator and says it is not your tenant', async () => {
+  const {
+    MAILPOLICY_EMULATOR_URL: _url,
+    GOOGLE_APPLICATION_CREDENTIALS: _key,
+    MAILPOLICY_ADMIN: _admin,
+    ...env
+  } = {
+    ...tenant.env,
+    ...smtp.env,
+  };
+  const where = manifestWith('embedded');
+  const result = await runCli(['doctor', '--manifest', where.file, '--smtp-ca', caFile], { cwd: where.dir, env });
+  expect(describeRun(result)).toMatch(/^exit 0/);
+  expect(lines(result.stdout, '!')).toContainEqual(
+    expect.stringMatching(
+      /^target: embedded Workspace emulator .*: no Google credentials are configured, so this is not your tenant/,
+    ),
+  );
+  expect(lines(result.stdout, '✓')).toContainEqual(
+    expect.stringMatching(/^key file: the embedded emulator’s key \(in memory\): type service_account/),
+  );
 });
