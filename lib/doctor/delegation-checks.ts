@@ -31,8 +31,14 @@ export interface ScopeNeed {
   readonly optional: boolean;
 }
 
-/** Every scope plan and apply ask for, plus doctor's domain scope. */
-export function scopeNeeds(gmailRead: GmailReadScope = 'basic'): ScopeNeed[] {
+/**
+ * Which key is checked: `read` a key for plan, drift and import only (a read-only service account), `write` a key
+ * for apply only, `all` one key for everything.
+ */
+export type KeyAccess = 'read' | 'write' | 'all';
+
+/** Every scope plan and apply ask for (those of `access`), plus doctor's domain scope. */
+export function scopeNeeds(gmailRead: GmailReadScope = 'basic', access: KeyAccess = 'all'): ScopeNeed[] {
   const needs = new Map<string, { subject: 'admin' | 'user'; usedBy: Set<'plan' | 'apply' | 'doctor'> }>();
   const add = (scope: string, subject: 'admin' | 'user', use: 'plan' | 'apply' | 'doctor'): void => {
     const entry = needs.get(scope) ?? { subject, usedBy: new Set() };
@@ -42,8 +48,8 @@ export function scopeNeeds(gmailRead: GmailReadScope = 'basic'): ScopeNeed[] {
   for (const family of Object.keys(FAMILY_SCOPES) as CallFamily[]) {
     const subject = family === 'sendAs' ? 'user' : 'admin';
     const read = family === 'sendAs' ? [GMAIL_READ_SCOPES[gmailRead]] : FAMILY_SCOPES[family].read;
-    for (const scope of read) add(scope, subject, 'plan');
-    for (const scope of FAMILY_SCOPES[family].write) add(scope, subject, 'apply');
+    if (access !== 'write') for (const scope of read) add(scope, subject, 'plan');
+    if (access !== 'read') for (const scope of FAMILY_SCOPES[family].write) add(scope, subject, 'apply');
   }
   add(DOCTOR_DOMAIN_SCOPE, 'admin', 'doctor');
   return [...needs.entries()]

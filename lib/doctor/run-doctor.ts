@@ -10,7 +10,7 @@ import type { TargetInfo } from '../admin/workspace-admin';
 import type { Manifest } from '../model/manifest';
 import { checkGatewayWrites, checkState, type StateReader } from './apply-checks';
 import { checkKey, type KeySource } from './credential-checks';
-import { checkTokens, grantScopeList, scopeNeeds, type TokenCheckResult } from './delegation-checks';
+import { checkTokens, grantScopeList, scopeNeeds, type KeyAccess, type TokenCheckResult } from './delegation-checks';
 import { buildReport, type DoctorCheck, type DoctorReport, type GroupNotes } from './doctor-report';
 import { DelegatedCalls } from './private/google-calls';
 import { SMTP_VANTAGE_NOTE, checkSmtpEndpoints, declaredEndpoints } from './smtp-checks';
@@ -41,6 +41,8 @@ export interface DoctorInput {
   readonly endpoint?: AdminEndpoint;
   /** @default 'basic' */
   readonly gmailReadScope?: GmailReadScope;
+  /** Which commands the key serves: its scopes are checked. @default 'all' */
+  readonly access?: KeyAccess;
   /** `--gateway-writes`. @default - the state decides */
   readonly gatewayWrites?: 'api' | 'manual';
   readonly readState: StateReader;
@@ -59,6 +61,12 @@ export interface DoctorInput {
   /** Checks of users, tokens and endpoints in flight at once. @default 8 */
   readonly concurrency?: number;
 }
+
+const ACCESS_NOTE: Readonly<Record<KeyAccess, string>> = {
+  all: 'The scopes of plan and of apply, for one key used by both (--access read or write checks a key used by one).',
+  read: 'The scopes of plan, drift and import (--access read: a read-only key).',
+  write: 'The scopes of apply (--access write: a key for apply only).',
+};
 
 function targetCheck(input: DoctorInput): DoctorCheck {
   const base = { id: 'target', group: 'target' as const, title: 'target' };
@@ -87,9 +95,10 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const limit = Math.max(1, input.concurrency ?? 8);
   const manifests = input.stacks.map((s) => s.manifest);
   const targetKind = input.targetKind === 'google' ? 'google' : 'emulator';
+  const access = input.access ?? 'all';
   const notes: GroupNotes = {
     delegation: [
-      'Each token asks for one scope, so a refusal names its scope. Google can take some minutes to apply a changed grant.',
+      `${ACCESS_NOTE[access]} Each token asks for one scope, so a refusal names its scope. Google can take some minutes to apply a changed grant.`,
     ],
     ...(declaredEndpoints(manifests).length > 0 ? { smtp: [SMTP_VANTAGE_NOTE] } : {}),
   };
@@ -110,7 +119,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [targetCheck(input)];
   const keyResult = checkKey(input.key, input.env);
   checks.push(...keyResult.checks);
-  const needs = scopeNeeds(input.gmailReadScope ?? 'basic');
+  const needs = scopeNeeds(input.gmailReadScope ?? 'basic', access);
   const grant = { clientId: keyResult.key?.client_id, scopes: grantScopeList(needs) };
   let delegation: DoctorReport['delegation'] = { ...grant, missing: [] };
 

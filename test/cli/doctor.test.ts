@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { generate } from 'selfsigned';
 
+import { scopesForAccess } from '../../lib/admin';
 import { DoctorReportSchema } from '../../lib/doctor';
 import { PROJECT_SCOPES, createTestCertificate, startSmtpStandIn } from '../../lib/emulator';
 import type { Manifest } from '../../lib/model/manifest';
@@ -191,6 +192,29 @@ test('a key missing one grant names the scope, the console page, the client id a
   expect(json.delegation!.scopes.join(',')).toBe(paste);
   const failed = json.checks.find((c) => c.status === 'fail')!;
   expect(failed).toMatchObject({ group: 'delegation', code: 'MP2001', paste });
+});
+
+test('a read-only key passes with --access read, and fails the write scopes without it', async () => {
+  const keyFile = join(tenant.freshDir('read-key'), 'key.json');
+  const readScopes = [...scopesForAccess('read'), 'https://www.googleapis.com/auth/admin.directory.domain.readonly'];
+  tenant.emulator.writeCredentials(keyFile, { scopes: readScopes });
+  const where = manifestWith('read-key');
+  const env = { GOOGLE_APPLICATION_CREDENTIALS: keyFile };
+
+  const read = await doctor(where, ['--access', 'read'], env);
+  expect(describeRun(read)).toMatch(/^exit 0/);
+  expect(lines(read.stdout, '✗')).toEqual([]);
+  expect(read.stdout).toContain('The scopes of plan, drift and import (--access read: a read-only key).');
+  expect(read.stdout).not.toContain('gmail.settings.sharing');
+
+  const all = await doctor(where, [], env);
+  expect(describeRun(all)).toMatch(/^exit 1/);
+  expect(lines(all.stdout, '✗').map((l) => l.split(':')[0])).toEqual([
+    'admin@example.com · admin.directory.orgunit',
+    'admin@example.com · admin.directory.user',
+    'admin@example.com · cloud-identity.policies',
+    'user@example.com · gmail.settings.sharing',
+  ]);
 });
 
 test('a subject that is not an admin is named, with the Policy API refusal', async () => {

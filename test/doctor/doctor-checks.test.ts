@@ -41,6 +41,14 @@ describe('scopes', () => {
     });
     expect(needs.filter((n) => n.optional).map((n) => n.scope)).toEqual([DOCTOR_DOMAIN_SCOPE]);
   });
+
+  test('--access read and write check the scopes of one side only', () => {
+    for (const access of ['read', 'write'] as const) {
+      expect(grantScopeList(scopeNeeds('basic', access))).toEqual(
+        [...new Set([...scopesForAccess(access), url(DOCTOR_DOMAIN_SCOPE)])].sort(),
+      );
+    }
+  });
 });
 
 describe('the gateway setting', () => {

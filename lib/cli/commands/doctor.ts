@@ -46,6 +46,11 @@ const OPTIONS: OptionTable = {
     help: 'a CA certificate (PEM) to trust for SMTP servers besides the public roots ($MAILPOLICY_SMTP_CA)',
   },
   timeout: { type: 'string', value: 'DURATION', help: 'time allowed for each network step (default 10s)' },
+  access: {
+    type: 'string',
+    value: 'read|write|all',
+    help: "which commands the key serves, whose scopes are checked: plan's (read), apply's (write) or both (all, default)",
+  },
   'sample-users': {
     type: 'string',
     value: 'N',
@@ -174,6 +179,10 @@ export async function runDoctorCommand(argv: readonly string[], io: CommandIo): 
   const timeoutText = stringOption(args, 'timeout');
   const timeoutMs = timeoutText === undefined ? 10_000 : parseDuration('timeout', timeoutText);
   const sampleUsers = positiveInteger('sample-users', stringOption(args, 'sample-users'), 3);
+  const access = stringOption(args, 'access') ?? 'all';
+  if (access !== 'read' && access !== 'write' && access !== 'all') {
+    throw new MailPolicyError(ErrorCodes.USAGE, `--access: '${access}' (allowed: read, write, all)`);
+  }
   const gatewayWrites = gatewayWritesOption(args, io.env);
   const target = targetOptions(args);
   const gmailReadScope = target.gmailReadScope ?? io.env.MAILPOLICY_GMAIL_READ_SCOPE;
@@ -196,6 +205,7 @@ export async function runDoctorCommand(argv: readonly string[], io: CommandIo): 
       customerId: target.customerId,
       endpoint: resolved.endpoint,
       gmailReadScope,
+      access,
       gatewayWrites,
       readState: async (name) => {
         const state = await readStateForPlan(byName.get(name)!, workspace, io.env, stateOption(args));
