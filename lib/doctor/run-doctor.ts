@@ -152,7 +152,6 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       admin,
       granted: adminTokens.granted,
       projectId: keyResult.key.project_id,
-      clientId: keyResult.key.client_id,
     };
     const customerId = input.customerId ?? 'my_customer';
     const domains = [...new Set(manifests.flatMap((m) => m.domains))];

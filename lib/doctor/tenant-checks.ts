@@ -5,7 +5,7 @@
  */
 import { ErrorCodes } from '../model/errors';
 import type { DoctorCheck } from './doctor-report';
-import { DOCTOR_DOMAIN_SCOPE, grantFix } from './delegation-checks';
+import { DOCTOR_DOMAIN_SCOPE } from './delegation-checks';
 import {
   describeFailure,
   isApiDisabled,
@@ -22,7 +22,6 @@ export interface TenantContext {
   readonly granted: ReadonlySet<string>;
   /** The service account's Cloud project, for "enable the API" links. */
   readonly projectId?: string;
-  readonly clientId?: string;
 }
 
 const SERVICES = {
@@ -214,7 +213,7 @@ export async function checkDomains(
       status: 'warn',
       title: `domain ${d}`,
       detail: `not checked: the grant lacks ${DOCTOR_DOMAIN_SCOPE}, which only doctor uses to list the customer's domains`,
-      fix: grantFix(ctx.clientId),
+      fix: `add ${DOCTOR_DOMAIN_SCOPE} to the grant (see Domain-wide delegation for the page and the list), or check the domain in the Admin console (Account > Domains > Manage domains)`,
     }));
   }
   let listed: Array<{ domainName?: string | null; isPrimary?: boolean | null; verified?: boolean | null }>;

@@ -217,6 +217,33 @@ test('a read-only key passes with --access read, and fails the write scopes with
   ]);
 });
 
+test("a grant without doctor's own domain scope warns and still exits 0; another customer id blocks", async () => {
+  const keyFile = join(tenant.freshDir('no-domain-key'), 'key.json');
+  const domainScope = 'https://www.googleapis.com/auth/admin.directory.domain.readonly';
+  tenant.emulator.writeCredentials(keyFile, { scopes: PROJECT_SCOPES.filter((s) => s !== domainScope) });
+  const where = manifestWith('no-domain-scope');
+  const result = await doctor(where, [], { GOOGLE_APPLICATION_CREDENTIALS: keyFile });
+  expect(describeRun(result)).toMatch(/^exit 0/);
+  expect(lines(result.stdout, '!')).toEqual([
+    expect.stringMatching(
+      /^admin@example.com · admin.directory.domain.readonly: not in the delegation grant .*used by doctor only/,
+    ),
+    expect.stringMatching(/^domain example.com: not checked: the grant lacks admin.directory.domain.readonly/),
+    expect.stringMatching(/^gateway setting through the Policy API: unknown/),
+  ]);
+
+  const other = await doctor(where, ['--customer', 'C0other']);
+  expect(describeRun(other)).toMatch(/^exit 1/);
+  expect(lines(other.stdout, '✗')).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        /^Admin SDK Directory API: does not know customer C0other \(400 invalid: Invalid Customer Id/,
+      ),
+      expect.stringMatching(/^customer C0other: is not the admin’s customer C01demo00/),
+    ]),
+  );
+});
+
 test('a subject that is not an admin is named, with the Policy API refusal', async () => {
   const result = await doctor(manifestWith('non-admin'), [], { MAILPOLICY_ADMIN: 'user@example.com' });
   expect(describeRun(result)).toMatch(/^exit 1/);
