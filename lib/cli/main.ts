@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MailPolicyError } from '../model/errors';
 import { runApply } from './commands/apply';
 import { runDestroy } from './commands/destroy';
+import { runDoctorCommand } from './commands/doctor';
 import { runForceUnlock } from './commands/force-unlock';
 import { runEmulator } from './commands/emulator';
 import { runGraph } from './commands/graph';
@@ -27,6 +28,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   destroy: { run: runDestroy, summary: 'remove every object the stack manages (RETAIN ones are only forgotten)' },
   verify: { run: runVerify, summary: "send Gmail's verification mail again for identities still pending" },
   'force-unlock': { run: runForceUnlock, summary: "release a stack's lock left by a killed apply or destroy" },
+  doctor: { run: runDoctorCommand, summary: 'check everything a first apply depends on, from key to SMTP (read-only)' },
   import: {
     run: runImport,
     summary: 'write construct code from a tenant, a Terraform state or GAM exports, and adopt it into the state',

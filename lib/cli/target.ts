@@ -81,7 +81,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-function targetKind(options: TargetOptions, env: NodeJS.ProcessEnv): 'google' | 'emulator' | 'embedded' {
+export function targetKind(options: TargetOptions, env: NodeJS.ProcessEnv): 'google' | 'emulator' | 'embedded' {
   const explicit = options.target ?? env.MAILPOLICY_TARGET;
   const emulatorUrl = options.emulatorUrl ?? env.MAILPOLICY_EMULATOR_URL;
   if (explicit !== undefined && explicit !== 'google' && explicit !== 'emulator') {
@@ -174,7 +174,7 @@ export async function connect(
  * The super admin of a standalone emulator, from its control API (`GET /emulator/v1/snapshot`); undefined when
  * it cannot be asked, so the usual "no admin" error names --admin.
  */
-async function standaloneAdmin(url: string): Promise<string | undefined> {
+export async function standaloneAdmin(url: string): Promise<string | undefined> {
   try {
     const response = await fetch(`${url}/emulator/v1/snapshot`, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok) return undefined;
@@ -185,11 +185,11 @@ async function standaloneAdmin(url: string): Promise<string | undefined> {
   }
 }
 
-function firstAdmin(emulator: RunningEmulator): string | undefined {
+export function firstAdmin(emulator: RunningEmulator): string | undefined {
   return (emulator.control.snapshot().users ?? []).find((user) => user.isAdmin)?.primaryEmail;
 }
 
-async function startEmbeddedEmulator(workspace: WorkspaceDir, env: NodeJS.ProcessEnv): Promise<RunningEmulator> {
+export async function startEmbeddedEmulator(workspace: WorkspaceDir, env: NodeJS.ProcessEnv): Promise<RunningEmulator> {
   const caFile = env.MAILPOLICY_EMULATOR_SMTP_CA;
   const policyWrites = env.MAILPOLICY_EMULATOR_POLICY_WRITES;
   if (policyWrites !== undefined && policyWrites !== 'accepted' && policyWrites !== 'refused') {

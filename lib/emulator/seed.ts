@@ -37,6 +37,8 @@ export const SeedUserSchema = z.looseObject({
   nonEditableAliases: z.array(email).default([]),
   suspended: z.boolean().optional(),
   archived: z.boolean().optional(),
+  /** Directory `isMailboxSetup`: false for a user without a Gmail mailbox (no licence yet). @default true */
+  isMailboxSetup: z.boolean().optional(),
 });
 
 export const SeedGroupSchema = z.looseObject({

@@ -33,6 +33,8 @@ export const ErrorCodes = {
   RETRIES_EXHAUSTED: 'MP2005',
   /** The API refuses writes to this policy setting; a person must change it in the Admin console. */
   POLICY_WRITE_REFUSED: 'MP2006',
+  /** An SMTP endpoint fails a check Gmail makes when it saves a send-as address (DNS, connect, TLS, certificate, AUTH). */
+  SMTP_ENDPOINT_FAILED: 'MP2007',
 
   /** The live state changed since the plan was saved. */
   PLAN_STALE: 'MP3000',

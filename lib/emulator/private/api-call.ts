@@ -6,6 +6,7 @@
 import type { EmulatorControl, Knobs, ServiceAccountKey } from '../emulator-types';
 import { authenticate, type TokenGrant } from './auth';
 import type { Handler } from './call-context';
+import { DOMAIN_HANDLERS } from './domains-api';
 import { GMAIL_HANDLERS } from './gmail-api';
 import { ApiError, forbidden, insufficientScopes } from './google-error';
 import { GROUP_HANDLERS } from './groups-api';
@@ -53,6 +54,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   ...GMAIL_HANDLERS,
   ...ORGUNIT_HANDLERS,
   ...USER_HANDLERS,
+  ...DOMAIN_HANDLERS,
   ...GROUP_HANDLERS,
   ...POLICY_HANDLERS,
 };
@@ -73,6 +75,10 @@ function checkIdentity(deps: ServerDeps, info: MethodInfo, grant: TokenGrant, pa
       throw new ApiError(400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
     const userId = params.userId.toLowerCase();
     if (userId !== 'me' && userId !== grant.sub) throw forbidden(`Delegation denied for ${grant.sub}`);
+    // A user without a Gmail mailbox (isMailboxSetup false): GAM maps this answer to serviceNotAvailable.
+    if (deps.store.userByEmail(grant.sub)?.isMailboxSetup === false) {
+      throw new ApiError(400, 'failedPrecondition', 'Mail service not enabled', { status: 'FAILED_PRECONDITION' });
+    }
     return;
   }
   const admin = grant.sub ? deps.store.userByEmail(grant.sub)?.isAdmin === true : false;

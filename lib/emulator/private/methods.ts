@@ -9,6 +9,7 @@ const S = (name: string): string => `https://www.googleapis.com/auth/${name}`;
 
 /** Every scope the project uses: the default delegation grant of keys created by the emulator. */
 export const PROJECT_SCOPES: readonly string[] = [
+  S('admin.directory.domain.readonly'),
   S('admin.directory.group.member.readonly'),
   S('admin.directory.group.readonly'),
   S('admin.directory.orgunit'),
@@ -49,6 +50,7 @@ const ALIAS_R = [
   S('admin.directory.user.alias.readonly'),
   S('admin.directory.user.readonly'),
 ];
+const DOMAIN_R = [S('admin.directory.domain'), S('admin.directory.domain.readonly')];
 const GROUP_R = [S('admin.directory.group'), S('admin.directory.group.readonly')];
 const MEMBER_R = [
   S('admin.directory.group'),
@@ -84,6 +86,7 @@ export const METHODS: Readonly<Record<string, MethodInfo>> = table([
   ['directory.users.aliases.list', 'directory', ALIAS_R, 1],
   ['directory.users.aliases.insert', 'directory', ALIAS_W, 1],
   ['directory.users.aliases.delete', 'directory', ALIAS_W, 1],
+  ['directory.domains.list', 'directory', DOMAIN_R, 1],
   ['directory.groups.list', 'directory', GROUP_R, 1],
   ['directory.groups.get', 'directory', GROUP_R, 1],
   ['directory.members.list', 'directory', MEMBER_R, 1],

@@ -36,6 +36,7 @@ const ROUTES: readonly Route[] = [
   route('PATCH', `${OUS}/(.+)$`, 'directory.orgunits.patch', ['customerId', 'orgUnitPath']),
   route('PUT', `${OUS}/(.+)$`, 'directory.orgunits.update', ['customerId', 'orgUnitPath']),
   route('DELETE', `${OUS}/(.+)$`, 'directory.orgunits.delete', ['customerId', 'orgUnitPath']),
+  route('GET', '^/admin/directory/v1/customer/([^/]+)/domains$', 'directory.domains.list', ['customer']),
   route('GET', `${USERS}$`, 'directory.users.list', []),
   route('GET', `${USERS}/([^/]+)$`, 'directory.users.get', ['userKey']),
   route('PATCH', `${USERS}/([^/]+)$`, 'directory.users.patch', ['userKey']),

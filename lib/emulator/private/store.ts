@@ -24,6 +24,8 @@ export interface UserRow {
   readonly isAdmin: boolean;
   readonly suspended: boolean;
   readonly archived: boolean;
+  /** Directory `isMailboxSetup`: whether the user's Gmail mailbox exists. */
+  readonly isMailboxSetup: boolean;
 }
 
 export interface AliasRow {
@@ -117,6 +119,7 @@ const ADDED_COLUMNS: readonly [string, string, string][] = [
   ['users', 'suspended', 'INTEGER NOT NULL DEFAULT 0'],
   ['users', 'archived', 'INTEGER NOT NULL DEFAULT 0'],
   ['policies', 'group_id', "TEXT NOT NULL DEFAULT ''"],
+  ['users', 'mailbox_setup', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 /** Indexes that depend on added columns; the first release's one-policy-per-OU index is replaced. */
@@ -160,6 +163,7 @@ function userFromRow(r: Row): UserRow {
     isAdmin: r.is_admin === 1,
     suspended: r.suspended === 1,
     archived: r.archived === 1,
+    isMailboxSetup: r.mailbox_setup !== 0,
   };
 }
 
@@ -223,7 +227,7 @@ export class Store {
     const s = (sql: string): Database.Statement => this.db.prepare(sql);
     const ouCols = 'SELECT id, parent_id, name, path, description FROM org_units';
     const userCols =
-      'SELECT u.email, u.primary_email, u.id, u.org_unit_id, u.is_admin, u.suspended, u.archived, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id';
+      'SELECT u.email, u.primary_email, u.id, u.org_unit_id, u.is_admin, u.suspended, u.archived, u.mailbox_setup, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id';
     this.stmts = {
       metaGet: s('SELECT value FROM meta WHERE key = ?'),
       metaSet: s('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -241,7 +245,7 @@ export class Store {
       userByEmail: s(`${userCols} WHERE u.email = ?`),
       userById: s(`${userCols} WHERE u.id = ?`),
       userInsert: s(
-        'INSERT INTO users(email, primary_email, id, org_unit_id, is_admin, suspended, archived) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO users(email, primary_email, id, org_unit_id, is_admin, suspended, archived, mailbox_setup) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       userSetOu: s('UPDATE users SET org_unit_id = ? WHERE email = ?'),
       usersAfter: s(
@@ -423,6 +427,8 @@ export class Store {
     isAdmin: boolean;
     suspended: boolean;
     archived: boolean;
+    /** @default true */
+    isMailboxSetup?: boolean;
   }): UserRow {
     const id = String(100000000000000000000n + BigInt(this.nextSeq()));
     const email = key(u.primaryEmail);
@@ -434,6 +440,7 @@ export class Store {
       u.isAdmin ? 1 : 0,
       u.suspended ? 1 : 0,
       u.archived ? 1 : 0,
+      u.isMailboxSetup === false ? 0 : 1,
     );
     return this.userByEmail(email)!;
   }

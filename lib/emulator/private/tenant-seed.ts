@@ -87,6 +87,7 @@ export function loadTenant(store: Store, seed: ParsedSeedTenant): void {
         isAdmin: u.isAdmin === true,
         suspended: u.suspended === true,
         archived: u.archived === true,
+        isMailboxSetup: u.isMailboxSetup !== false,
       });
       for (const a of u.aliases) store.insertAlias(user.email, a, true);
       for (const a of u.nonEditableAliases) store.insertAlias(user.email, a, false);
@@ -177,6 +178,7 @@ export function snapshotTenant(store: Store): SeedTenant {
         ...(u.isAdmin ? { isAdmin: true } : {}),
         ...(u.suspended ? { suspended: true } : {}),
         ...(u.archived ? { archived: true } : {}),
+        ...(u.isMailboxSetup ? {} : { isMailboxSetup: false }),
         ...listed(
           'aliases',
           aliases.filter((a) => a.editable).map((a) => a.alias),

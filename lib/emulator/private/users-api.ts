@@ -21,6 +21,7 @@ function userJson(ctx: CallContext, u: UserRow): Record<string, unknown> {
     isDelegatedAdmin: false,
     suspended: u.suspended,
     archived: u.archived,
+    isMailboxSetup: u.isMailboxSetup,
     orgUnitPath: u.orgUnitPath,
     customerId: ctx.store.customerId(),
     ...(editable.length ? { aliases: editable } : {}),
