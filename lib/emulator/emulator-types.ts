@@ -26,6 +26,66 @@ export interface FaultSpec extends FaultRates {
   readonly methods?: Readonly<Record<string, FaultRates>>;
 }
 
+/** What `OneShotFault` arms have in common: which calls they strike. */
+interface OneShotFaultMatch {
+  /** Method id, for example `gmail.users.settings.sendAs.create` (as `callCounts` names them). */
+  readonly method: string;
+  /**
+   * Only calls made as this user (the token's subject; for Gmail the mailbox).
+   * @default - any user
+   */
+  readonly user?: string;
+  /**
+   * Only calls naming this object: a path parameter (send-as address, OU path with or without its leading `/`
+   * or `id:…`, user key, alias, policy id) or, for a create, the body's `sendAsEmail`, `alias`, OU `name` or
+   * full OU path. Case-insensitive.
+   * @default - any object
+   */
+  readonly target?: string;
+  /**
+   * How many matching calls it strikes; each consumes one.
+   * @default 1
+   */
+  readonly times?: number;
+}
+
+/**
+ * A test control, not Google behaviour: the next `times` calls matching `method` (and `user`, `target`) fail
+ * in a chosen way. Armed through `control.armFault` or `POST /emulator/v1/oneShotFaults`.
+ */
+export type OneShotFault =
+  | (OneShotFaultMatch & {
+      /** The call runs and commits; then the answer is lost, as in a network failure after Google committed. */
+      readonly kind: 'lose-answer';
+      /**
+       * What the client gets instead of the answer: the connection dropped, or a 500 / 503.
+       * @default 'reset'
+       */
+      readonly answer?: 'reset' | 500 | 503;
+    })
+  | (OneShotFaultMatch & {
+      /** The call is answered with an error before anything is committed. */
+      readonly kind: 'fail-before';
+      /**
+       * HTTP status of the answer (400–599).
+       * @default 503
+       */
+      readonly status?: number;
+      /**
+       * `errors[0].reason`.
+       * @default - Google's reason for the status (`notFound`, `backendError`, …)
+       */
+      readonly reason?: string;
+      /**
+       * The error message.
+       * @default - Google's message for the status
+       */
+      readonly message?: string;
+    });
+
+/** An armed one-shot fault and the calls it still strikes. */
+export type ArmedFault = OneShotFault & { readonly remaining: number };
+
 /** Everything that can change while the emulator runs (`control.setKnobs`, `PATCH /emulator/v1/knobs`). */
 export interface Knobs {
   /** Whether Policy API writes to the gateway setting are accepted or refused as "not mutate supported". */
@@ -194,6 +254,12 @@ export interface EmulatorControl {
   snapshot(): SeedTenant;
   /** Makes every issued access token expire now. */
   expireTokens(): void;
+  /** Arms a one-shot fault (a test control, not Google behaviour); reset and seed disarm all of them. */
+  armFault(fault: OneShotFault): void;
+  /** The armed one-shot faults, in arming order. */
+  armedFaults(): ArmedFault[];
+  /** Disarms every one-shot fault. */
+  clearFaults(): void;
 }
 
 /** A running emulator. */

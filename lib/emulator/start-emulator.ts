@@ -20,6 +20,7 @@ import { initialKnobs, parseKnobsPatch } from './private/knobs';
 import { PROJECT_SCOPES } from './private/methods';
 import { Store } from './private/store';
 import { loadTenant, snapshotTenant } from './private/tenant-seed';
+import { OneShotFaults } from './private/one-shot-faults';
 import { Quotas, Random } from './private/traffic';
 import { DEMO_TENANT, parseSeedTenant, type SeedTenant } from './seed';
 
@@ -53,11 +54,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const random = { faults: new Random(knobs.randomSeed), jitter: new Random(knobs.randomSeed ^ 0x5bd1e995) };
   const quotas = new Quotas();
   const counts = new Map<string, number>();
+  const oneShots = new OneShotFaults();
 
   const seedWith = (seed: SeedTenant | 'demo' | 'empty'): void => {
     const tenant = seed === 'demo' ? DEMO_TENANT : seed === 'empty' ? emptyTenant(store.customerId()) : seed;
     loadTenant(store, parseSeedTenant(tenant));
     quotas.reset();
+    oneShots.clear();
   };
   if (options.seed !== undefined) seedWith(options.seed);
   else if (!store.hasTenant()) seedWith('demo');
@@ -89,6 +92,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     callCounts: () => Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b))),
     snapshot: () => snapshotTenant(store),
     expireTokens: () => store.expireTokens(),
+    armFault: (fault) => oneShots.arm(fault),
+    armedFaults: () => oneShots.list(),
+    clearFaults: () => oneShots.clear(),
   };
 
   let url = '';
@@ -102,6 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       random,
       quotas,
       counts,
+      oneShots,
       control,
       createKey,
       tokenUrl: () => `${url}/token`,

@@ -25,8 +25,26 @@ describe('signature sanitiser', () => {
     // Character references and whitespace inside the scheme are read as a browser reads them.
     ['<a href="&#106;ava&#x73;cript&colon;x" title=ok>y</a>', '<a title=ok>y</a>'],
     ['<a href=" java\tscript:x">y</a>', '<a>y</a>'],
-    // Removing an element never joins the text around it into a new tag.
-    ['<<script></script>a onclick=x>', '<a>'],
+    // Removing an element never joins the text around it into a new tag or reference: the text before is
+    // written as the text it is.
+    ['<<script></script>a onclick=x>', '&lt;a onclick=x>'],
+    ['&am<style></style>p;', '&amp;amp;'],
+    // A removed attribute never glues its neighbours together.
+    ['<b onclick="x"title=t>', '<b title=t>'],
+    ['<b title="t"onclick="x"lang=en>', '<b title="t"lang=en>'],
+    ['<div color=x onmouseover="y"/width=1>', '<div color=x /width=1>'],
+    ['<span id onclick=x =y>', '<span id/ =y>'],
+    // A browser reads only the first attribute of one name: a duplicate of a removed one goes too.
+    ['<img src="javascript:x" src="https://example.com/i.png" alt=a>', '<img alt=a>'],
+    // A script ends where a browser ends it; an end tag is read as a tag.
+    ['<script><!--<script></script>hidden</script>shown', 'shown'],
+    ['<style title="a>b">p{}</style title="a>b">after', 'after'],
+    // Named references need their `;` and their exact case; a NUL reference is U+FFFD, not dropped.
+    [
+      '<a href="javascript&colon x" HREF="javascript&COLON;x">l</a>',
+      '<a href="javascript&colon x" HREF="javascript&COLON;x">l</a>',
+    ],
+    ['<a href="&#0;javascript:x">l</a>', '<a href="&#0;javascript:x">l</a>'],
     // Comments and raw-text elements are read as a browser reads them: what hides in them is not a tag.
     ['<!-- <a title=" --> <img src=x onerror=alert(1)> "> -->', '<!-- <a title=" --> <img src=x> "> -->'],
     ['<textarea><a title="</textarea><img src onerror=x>">', '<textarea><a title="</textarea><img src>">'],

@@ -1,7 +1,8 @@
 /**
  * One Google API call, from the request line to the answer: count → latency → injected fault → 401 → 403
- * scope → 403 identity → quota → body (JSON, unknown fields) → handler → partial response (`fields`). Used
- * for plain HTTP requests and for each part of a batch alike.
+ * scope → 403 identity → quota → body (JSON, unknown fields) → armed one-shot fault (`fail-before`) → handler
+ * → armed one-shot fault (`lose-answer`) → partial response (`fields`). Used for plain HTTP requests and for
+ * each part of a batch alike.
  */
 import type { EmulatorControl, Knobs, ServiceAccountKey } from '../emulator-types';
 import { authenticate, type TokenGrant } from './auth';
@@ -11,6 +12,7 @@ import { GMAIL_HANDLERS } from './gmail-api';
 import { ApiError, forbidden, insufficientScopes } from './google-error';
 import { GROUP_HANDLERS } from './groups-api';
 import { METHODS, type ApiFamily, type MethodInfo } from './methods';
+import { callTargets, type OneShotFaults } from './one-shot-faults';
 import { ORGUNIT_HANDLERS } from './orgunits-api';
 import { applyFields, parseFields } from './partial-response';
 import { POLICY_HANDLERS } from './policy-api';
@@ -26,6 +28,8 @@ export interface ServerDeps {
   readonly random: { faults: Random; jitter: Random };
   readonly quotas: Quotas;
   readonly counts: Map<string, number>;
+  /** Armed one-shot faults (test controls). */
+  readonly oneShots: OneShotFaults;
   readonly control: EmulatorControl;
   createKey(scopes?: readonly string[]): ServiceAccountKey;
   tokenUrl(): string;
@@ -92,6 +96,11 @@ export function errorAnswer(err: ApiError, family: ApiFamily | undefined): HttpA
   return { status: err.code, headers: { ...err.options.headers }, body: err.body(family) };
 }
 
+/** What the client gets instead of a lost answer. */
+function lost(answer: 'reset' | ApiError, family: ApiFamily): HttpAnswer | 'reset' {
+  return answer === 'reset' ? 'reset' : errorAnswer(answer, family);
+}
+
 /** Runs one call; 'reset' when an injected fault drops the connection. Never throws for API errors. */
 export async function runApiCall(deps: ServerDeps, request: ApiRequest): Promise<HttpAnswer | 'reset'> {
   let family: ApiFamily | undefined = familyOfPath(request.path);
@@ -112,15 +121,25 @@ export async function runApiCall(deps: ServerDeps, request: ApiRequest): Promise
     const fieldsParam = request.query.get('fields');
     const fields = fieldsParam ? parseFields(fieldsParam) : undefined;
     const body = checkRequestBody(info.id, parseJson(request.body));
-    const answer = await HANDLERS[info.id]({
-      store: deps.store,
-      knobs,
-      grant,
-      params: hit.params,
-      query: request.query,
-      body,
-      now: Date.now(),
-    });
+    const shot = deps.oneShots.take(info.id, grant.sub, callTargets(hit.params, body), info.family);
+    if (shot?.kind === 'fail-before') throw shot.error;
+    let answer: Awaited<ReturnType<Handler>>;
+    try {
+      answer = await HANDLERS[info.id]({
+        store: deps.store,
+        knobs,
+        grant,
+        params: hit.params,
+        query: request.query,
+        body,
+        now: Date.now(),
+      });
+    } catch (err) {
+      // Whatever the call answered, a lost answer never reaches the client.
+      if (shot?.kind === 'lose-answer' && ApiError.isApiError(err)) return lost(shot.answer, info.family);
+      throw err;
+    }
+    if (shot?.kind === 'lose-answer') return lost(shot.answer, info.family);
     if (answer.status === 204 || answer.body === undefined) return { status: answer.status, headers: {} };
     return { status: answer.status, headers: {}, body: fields ? applyFields(answer.body, fields) : answer.body };
   } catch (err) {

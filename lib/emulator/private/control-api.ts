@@ -76,6 +76,14 @@ export function handleControl(deps: ServerDeps, verb: string, path: string, body
         return done(c.knobs());
       case 'GET callCounts':
         return done(c.callCounts());
+      case 'GET oneShotFaults':
+        return done({ armed: c.armedFaults() });
+      case 'POST oneShotFaults':
+        c.armFault(parseBody(body) as never);
+        return done({ armed: c.armedFaults() });
+      case 'POST oneShotFaults:clear':
+        c.clearFaults();
+        return done({ armed: [] });
       case 'POST tokens:expire':
         c.expireTokens();
         return done();

@@ -27,9 +27,10 @@ interface StoredSendAs {
 }
 
 /**
- * A small in-memory WorkspaceAdmin for executor tests: OUs, gateway policies, users and send-as identities, with
- * a call log, in-flight counters (global and per user) and injectable faults. Each call yields to the event loop
- * once so that concurrent work interleaves.
+ * A small in-memory WorkspaceAdmin: OUs, gateway policies, users and send-as identities, with a call log,
+ * in-flight counters (global and per user) and injectable faults. Each call yields to the event loop once so that
+ * concurrent work interleaves. The executor's tests no longer use it (they run the real client against the
+ * emulator, `apply-bench.ts`); the import reader's test still does.
  */
 export class FakeWorkspaceAdmin implements WorkspaceAdmin {
   public readonly target: TargetInfo = { kind: 'emulator', description: 'fake tenant' };

@@ -136,9 +136,18 @@ export function sendAsChange(
   return { ...base(id, subject, extra), kind: 'sendAs', action, target, desired, write: { fields } };
 }
 
-/** An SMTP endpoint whose password comes from `env:<variable>`. */
-export function smtp(variable: string, host = 'smtp.partner.example'): NonNullable<SendAsSpec['smtp']> {
-  return { host, port: 587, securityMode: 'starttls', username: 'relay-user', password: { ref: `env:${variable}` } };
+/** An SMTP endpoint (STARTTLS) whose password comes from `env:<variable>`. */
+export function smtp(
+  variable: string,
+  endpoint: { readonly host: string; readonly port: number } = { host: 'smtp.partner.example', port: 587 },
+): NonNullable<SendAsSpec['smtp']> {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    securityMode: 'starttls',
+    username: 'relay-user',
+    password: { ref: `env:${variable}` },
+  };
 }
 
 export function planOf(changes: Change[]): Plan {
