@@ -206,7 +206,8 @@ describe('applyPlan after a lost answer (Google committed the write, the answer 
     const { notes } = await applyWithLostAnswer(lose('gmail.users.settings.sendAs.create'), [
       sendAsChange('hana@example.com', 'hana@partner.com', 'create', { displayName: 'Hana P', smtp: bench.smtp() }),
     ]);
-    expect(notes).toEqual(['already existed; converged']);
+    // An external identity stays pending after the converge: Gmail still waits for its owner's confirmation.
+    expect(notes).toEqual(['already existed; converged; waiting for verification']);
     expect(hana().filter((s) => s.sendAsEmail === 'hana@partner.com')).toEqual([
       expect.objectContaining({ displayName: 'Hana P', smtpMsa: expect.objectContaining({ port: bench.relay.port }) }),
     ]);

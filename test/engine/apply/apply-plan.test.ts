@@ -238,7 +238,7 @@ describe('applyPlan progress', () => {
     expect(lines[0]).toBe('Applying 3 changes…');
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^\[\d\/3\] done {5}\+ sendAs erin@example\.com → erin@partner\.com \(already existed; converged\)$/,
+        /^\[\d\/3\] done {5}\+ sendAs erin@example\.com → erin@partner\.com \(already existed; converged; waiting for verification\)$/,
       ),
     );
     expect(lines).toContainEqual(
