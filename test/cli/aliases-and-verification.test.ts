@@ -104,7 +104,7 @@ test('an in-domain send-as that is not an alias is refused by plan before apply;
   expect(planned.stdout).toMatch(/Aliases\n {2}\+ ana@example\.com ← sales@example\.com/);
   const applied = await cli('apply', '--auto-approve');
   expect(describeRun(applied)).toMatch(/^exit 0/);
-  const ana = tenant.emulator.control.snapshot().users.find((u) => u.primaryEmail === 'ana@example.com');
+  const ana = tenant.emulator.control.snapshot().users?.find((u) => u.primaryEmail === 'ana@example.com');
   expect(ana?.aliases).toEqual(['sales@example.com']);
   const identities = tenant.emulator.control.snapshot().sendAs ?? [];
   expect(identities).toContainEqual(
