@@ -7,6 +7,7 @@ import type { ValidationRule } from './validation/issue';
 import {
   defaultSendAsRule,
   duplicateSendAsRule,
+  signatureLengthRule,
   smtpEndpointRule,
   smtpGatewayAllowedRule,
   smtpInternalAddressRule,
@@ -30,6 +31,7 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
   duplicateGatewayPolicyRule,
   smtpEndpointRule,
   duplicateSendAsRule,
+  signatureLengthRule,
   defaultSendAsRule,
   smtpInternalAddressRule,
   smtpGatewayAllowedRule,

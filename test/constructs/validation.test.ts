@@ -178,6 +178,28 @@ describe('validation at synth', () => {
     expectProblem(synthError(s.stack), 'mail/MailPolicy/D2', 'isDefault', true, 'MPV-SENDAS-DEFAULT-MULTIPLE');
   });
 
+  test("fails on a signature longer than Gmail's 10,000 characters, and takes one at the limit", () => {
+    const s = scenario();
+    partnerIdentity(s);
+    new SendAsIdentity(s.policy, 'Long', {
+      user: s.user,
+      sendAsEmail: 'long@example.com',
+      signature: `<p>${'x'.repeat(9_993)}</p>`,
+    });
+    expect(() => Testing.synth(s.stack, true)).not.toThrow();
+    new SendAsIdentity(s.policy, 'TooLong', {
+      user: s.user,
+      sendAsEmail: 'toolong@example.com',
+      signature: `<p>${'x'.repeat(9_994)}</p>`,
+    });
+    const message = synthError(s.stack);
+    expect(message).toMatch(re('mail/MailPolicy/TooLong: signature: '));
+    expect(message).toMatch(re('(10,001 characters)'));
+    expect(message).toMatch(re('allowed: at most 10,000 characters of HTML'));
+    expect(message).toMatch(re('[MPV-SIGNATURE-LENGTH]'));
+    expect(message).not.toMatch(/MailPolicy\/Long:/);
+  });
+
   test('fails on isDefault: false, which Gmail cannot write', () => {
     const s = scenario();
     partnerIdentity(s);

@@ -85,6 +85,31 @@ describe('Gmail fidelity', () => {
     expect(created.data.verificationStatus).toBe('accepted');
   });
 
+  // [SIG-LEN]: Gmail Help allows signatures of up to 10,000 characters; above it the API answers
+  // "Signature exceeds maximum length of 10000 characters [400]", reason InvalidArgument.
+  test('refuses a signature longer than 10,000 characters and takes one at the limit', async () => {
+    const atLimit = `<b>${'x'.repeat(9_993)}</b>`;
+    const created = await gmail.users.settings.sendAs.create({
+      userId,
+      requestBody: { sendAsEmail: 'sales@example.com', signature: atLimit },
+    });
+    expect(created.data.signature).toBe(atLimit);
+    const err = await googleError(
+      gmail.users.settings.sendAs.patch({
+        userId,
+        sendAsEmail: 'sales@example.com',
+        requestBody: { signature: `${atLimit}y` },
+      }),
+    );
+    expect(err).toMatchObject({
+      status: 400,
+      reason: 'invalidArgument',
+      message: 'Signature exceeds maximum length of 10000 characters',
+    });
+    const kept = await gmail.users.settings.sendAs.get({ userId, sendAsEmail: 'sales@example.com' });
+    expect(kept.data.signature).toBe(atLimit);
+  });
+
   // GAMADV-XTD3 #37: "Add Failed: Unverified send-as cannot be set as the default".
   test('fails to create a pending address as the default', async () => {
     const err = await googleError(

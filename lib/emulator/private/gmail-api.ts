@@ -86,6 +86,9 @@ async function checkSmtp(ctx: CallContext, user: UserRow, smtp: SmtpInput): Prom
   await validateSmtp(smtp, ctx.knobs.smtpCa, ctx.knobs.smtpTimeoutMs);
 }
 
+/** Gmail's limit on a signature's length ([SIG-LEN]). */
+const MAX_SIGNATURE_LENGTH = 10_000;
+
 /** The writable fields of a SendAs body (signature sanitised). */
 function editableFields(body: Record<string, unknown>): Partial<StoredSendAs> {
   const out: Partial<StoredSendAs> = {};
@@ -99,7 +102,12 @@ function editableFields(body: Record<string, unknown>): Partial<StoredSendAs> {
       throw invalidArgument(`Invalid replyToAddress: "${replyToAddress}"`);
     out.replyToAddress = replyToAddress;
   }
-  if (signature !== undefined) out.signature = sanitiseSignature(signature);
+  if (signature !== undefined) {
+    if (signature.length > MAX_SIGNATURE_LENGTH) {
+      throw invalidArgument(`Signature exceeds maximum length of ${MAX_SIGNATURE_LENGTH} characters`);
+    }
+    out.signature = sanitiseSignature(signature);
+  }
   if (treatAsAlias !== undefined) out.treatAsAlias = treatAsAlias;
   return out;
 }

@@ -125,6 +125,32 @@ export const duplicateSendAsRule: ValidationRule = {
   },
 };
 
+/** Gmail's limit on a signature's length: longer ones are refused with 400 (Gmail Help, "Create a Gmail signature"). */
+export const MAX_SIGNATURE_LENGTH = 10_000;
+
+/** A signature fits Gmail's limit, so a long one fails synth rather than the middle of a rollout. */
+export const signatureLengthRule: ValidationRule = {
+  code: 'MPV-SIGNATURE-LENGTH',
+  description: `Signatures are at most ${MAX_SIGNATURE_LENGTH.toLocaleString('en-US')} characters, as Gmail accepts.`,
+  check(manifest: Manifest): ValidationIssue[] {
+    const out: ValidationIssue[] = [];
+    manifest.sendAs.forEach((s, i) => {
+      if (s.signature === undefined || s.signature.length <= MAX_SIGNATURE_LENGTH) return;
+      out.push(
+        issueAt(
+          'MPV-SIGNATURE-LENGTH',
+          { jsonPath: `$.sendAs[${i}]`, entry: s },
+          'signature',
+          `${s.signature.slice(0, 40)}… (${s.signature.length.toLocaleString('en-US')} characters)`,
+          `at most ${MAX_SIGNATURE_LENGTH.toLocaleString('en-US')} characters of HTML`,
+          'signature longer than Gmail accepts',
+        ),
+      );
+    });
+    return out;
+  },
+};
+
 /**
  * At most one default per user, and never `isDefault: false`: Gmail can only make an identity the default
  * (which unsets the previous one); it has no way to write "not default". Omit the field instead.
