@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
-import { readUsersFile, runImport } from '../../lib/cli/commands/import';
+import { runImport } from '../../lib/cli/commands/import';
+import { readUsersFile } from '../../lib/cli/import-input';
 
 describe('mailpolicy import command line', () => {
   let dir: string;
