@@ -9,6 +9,7 @@ export * from './diff-org-units';
 export * from './diff-placements';
 export * from './diff-removals';
 export * from './diff-send-as';
+export { CREDENTIALS_UNRECORDED } from './diff-send-as-credentials';
 export * from './drift';
 export * from './managed-objects';
 export * from './observe';
