@@ -1,6 +1,7 @@
 /**
  * What keeps apply safe, through the `mailpolicy` binary: saved plans checked against the live tenant, least
- * privilege, the ledger (corrupt → refused; SMTP password rotation through fingerprints).
+ * privilege, the state (a corrupt ledger left by an earlier version → refused; SMTP password rotation through
+ * fingerprints).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,8 +107,8 @@ describe('least privilege', () => {
   });
 });
 
-describe('the ledger', () => {
-  test('fails with [MP3002] before any change when the ledger is corrupt', async () => {
+describe('the state', () => {
+  test('fails with [MP3002] before any change when a ledger.json left by an earlier version is corrupt', async () => {
     const run = freshRun('corrupt');
     mkdirSync(join(run.cwd, '.mailpolicy'), { recursive: true });
     writeFileSync(join(run.cwd, '.mailpolicy', 'ledger.json'), '{"version": 1, "identities": [tru');
