@@ -6,7 +6,7 @@ import { isValidEmail } from '../model/email';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { isFingerprint } from '../model/secret-ref';
 import { stateObjectId, type ManagedObjectKind } from './object-ids';
-import { canonicalJson } from './private/canonical-json';
+import { canonicalJson } from '../util/canonical-json';
 
 /**
  * The state of one stack: the objects it manages (created by it or adopted), the keyed fingerprints of the SMTP

@@ -1,5 +1,5 @@
 import { ErrorCodes, MailPolicyError } from '../model/errors';
-import { canonicalJson } from './private/canonical-json';
+import { canonicalJson } from '../util/canonical-json';
 import {
   checkManagedObject,
   emptyStackState,

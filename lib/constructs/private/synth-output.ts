@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { MANIFEST_FILE_NAME, type Manifest } from '../../model';
 
-import { canonicalJson, sha256Hex } from './canonical-json';
+import { canonicalJson, sha256Hex } from '../../util/canonical-json';
 import type { FrameworkStack, StackSynthesizer, SynthesisSession } from './framework';
 
 /** The synthesised manifest of a stack: the object, its file bytes and their SHA-256. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+/** Object keys sorted at every level, `undefined` members dropped. */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
