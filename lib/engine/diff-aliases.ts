@@ -22,20 +22,13 @@ export function diffAliases(ctx: DiffContext): void {
     if (object.kind !== 'alias') continue;
     const { userEmail, alias } = object.spec;
     const subject = `${userEmail} ← ${alias}`;
-    const record = ctx.input.observed.users?.[userEmail];
-    if (!record || record.status !== 'ok') {
-      ctx.addIndeterminate({
-        kind: 'alias',
-        subject,
-        error: record?.status === 'indeterminate' ? record.error : 'not read',
-      });
-      continue;
-    }
-    if (!record.value) {
+    const user = ctx.observedValue(ctx.input.observed.users?.[userEmail], { kind: 'alias', subject });
+    if (user === undefined) continue;
+    if (!user) {
       reportMissingUser(ctx, userEmail);
       continue;
     }
-    if (addressesOf(record.value).has(alias)) {
+    if (addressesOf(user).has(alias)) {
       ctx.unchanged++;
       continue;
     }

@@ -101,16 +101,12 @@ export function diffGroupAuthority(ctx: DiffContext): void {
   );
   const paths = ctx.orgUnitPathById;
   for (const policy of [...policies.value].sort((a, b) => compareStrings(a.name, b.name))) {
-    const group = ctx.input.observed.groups?.[policy.groupId];
-    if (group?.status !== 'ok') {
-      ctx.addIndeterminate({
-        kind: 'groupPolicy',
-        subject: `group ${policy.groupId}`,
-        error: group?.status === 'indeterminate' ? group.error : 'not read',
-      });
-      continue;
-    }
-    const email = group.value.email;
+    const group = ctx.observedValue(ctx.input.observed.groups?.[policy.groupId], {
+      kind: 'groupPolicy',
+      subject: `group ${policy.groupId}`,
+    });
+    if (!group) continue;
+    const email = group.email;
     const livePath = policy.orgUnitId !== undefined ? paths?.get(stripIdPrefix(policy.orgUnitId)) : undefined;
     const scopePath = livePath === undefined ? '/' : ctx.projectPath(livePath);
     const owner = scopes.find((s) => isWithinOrgUnit(scopePath, s));
@@ -122,7 +118,7 @@ export function diffGroupAuthority(ctx: DiffContext): void {
         advisory: true,
         subject: `group:${email}`,
         message:
-          `The group ${email} allows per-user outbound gateways for its ${group.value.members.length} member${group.value.members.length === 1 ? '' : 's'}${within} (policy ${policy.name}), whatever their OU's setting: a group's setting outranks every OU's.` +
+          `The group ${email} allows per-user outbound gateways for its ${group.members.length} member${group.members.length === 1 ? '' : 's'}${within} (policy ${policy.name}), whatever their OU's setting: a group's setting outranks every OU's.` +
           (owner ? ` The stack owns the setting under ${owner}, so this plan removes it.` : ''),
         fix: owner
           ? 'Apply this plan to remove it.'

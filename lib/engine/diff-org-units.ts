@@ -5,6 +5,7 @@ import { orgUnitSubject } from '../model/rules/finding-rule';
 import { orgUnitChangeId, REMOVED_OUTSIDE } from './change-ids';
 import type { AttributeChange, OrgUnitWriteField } from './change';
 import { compareStrings, type DiffContext } from './private/diff-context';
+import { unreadReason } from './observed-state';
 
 /** Rule id of the blocking finding for an OU the stack references (`OrgUnit.fromPath`) that does not exist. */
 export const LIVE_OU_MISSING = 'MPR-LIVE-OU-MISSING';
@@ -28,8 +29,7 @@ export function diffOrgUnits(ctx: DiffContext): void {
   const specs = uniqueByPath(ctx.input.manifest.orgUnits);
   const live = ctx.orgUnitsByPath;
   if (!live) {
-    const error =
-      ctx.input.observed.orgUnits?.status === 'indeterminate' ? ctx.input.observed.orgUnits.error : 'not read';
+    const error = unreadReason(ctx.input.observed.orgUnits);
     for (const spec of specs) ctx.addIndeterminate({ kind: 'orgUnit', subject: spec.path, error });
     return;
   }

@@ -3,6 +3,7 @@ import type { UserSpec } from '../model/manifest';
 import { orgUnitKey } from '../model/org-unit-path';
 import { placementChangeId } from './change-ids';
 import { compareStrings, type DiffContext } from './private/diff-context';
+import { unreadReason } from './observed-state';
 
 /** Rule id of the blocking finding for a referenced user that does not exist (users are never created). */
 export const LIVE_USER_MISSING = 'MPR-LIVE-USER-MISSING';
@@ -36,7 +37,7 @@ export function diffPlacements(ctx: DiffContext): void {
       ctx.addIndeterminate({
         kind: 'userPlacement',
         subject: spec.email,
-        error: ous?.status === 'indeterminate' ? ous.error : 'not read',
+        error: unreadReason(ous),
       });
       continue;
     }

@@ -95,16 +95,9 @@ function removeIdentity(ctx: DiffContext, id: string, object: SendAsObject): voi
   const forget = (reason: string): void =>
     ctx.addChange({ ...forgetting(id, subject, reason), kind: 'sendAs', target });
   if (object.removalPolicy === 'retain') return forget(RETAINED);
-  const list = ctx.input.observed.sendAs?.[user];
-  if (!list || list.status !== 'ok') {
-    ctx.addIndeterminate({
-      kind: 'sendAs',
-      subject,
-      error: list?.status === 'indeterminate' ? list.error : 'not read',
-    });
-    return;
-  }
-  const live = list.value.find((s) => normaliseEmail(s.sendAsEmail) === normaliseEmail(object.sendAsEmail));
+  const list = ctx.observedValue(ctx.input.observed.sendAs?.[user], { kind: 'sendAs', subject });
+  if (!list) return;
+  const live = list.find((s) => normaliseEmail(s.sendAsEmail) === normaliseEmail(object.sendAsEmail));
   if (!live) return forget(`${REMOVED}; already gone from the tenant`);
   if (live.isPrimary || normaliseEmail(live.sendAsEmail) === user)
     return forget(`${REMOVED}; it is the user's primary address, which is never deleted`);
@@ -133,16 +126,9 @@ function removeAlias(ctx: DiffContext, id: string, object: AliasObject): void {
   const target = { userEmail, alias };
   const forget = (reason: string): void => ctx.addChange({ ...forgetting(id, subject, reason), kind: 'alias', target });
   if (object.removalPolicy === 'retain') return forget(RETAINED);
-  const record = ctx.input.observed.users?.[userEmail];
-  if (!record || record.status !== 'ok') {
-    ctx.addIndeterminate({
-      kind: 'alias',
-      subject,
-      error: record?.status === 'indeterminate' ? record.error : 'not read',
-    });
-    return;
-  }
-  if (!record.value || !(record.value.aliases ?? []).map(normaliseEmail).includes(alias))
+  const record = ctx.observedValue(ctx.input.observed.users?.[userEmail], { kind: 'alias', subject });
+  if (record === undefined) return;
+  if (!record || !(record.aliases ?? []).map(normaliseEmail).includes(alias))
     return forget(`${REMOVED}; already gone from the tenant`);
   const identity = sendAsChangeId(userEmail, alias);
   ctx.addChange({
@@ -251,17 +237,14 @@ function removeOrgUnits(ctx: DiffContext, removed: ReadonlyArray<[string, OrgUni
       if (childDelete) dependsOn.push(childDelete);
       else blockers.push(`child OU ${child.orgUnitPath}`);
     }
-    const members = ctx.input.observed.scopeMembers?.[scopeMembersKey(path)];
-    if (!members || members.status !== 'ok') {
-      ctx.addIndeterminate({
-        kind: 'orgUnit',
-        subject: path,
-        error: `its users could not be read (${members?.status === 'indeterminate' ? members.error : 'not read'})`,
-      });
-      continue;
-    }
+    const members = ctx.observedValue(
+      ctx.input.observed.scopeMembers?.[scopeMembersKey(path)],
+      { kind: 'orgUnit', subject: path },
+      (error) => `its users could not be read (${error})`,
+    );
+    if (!members) continue;
     const staying: string[] = [];
-    for (const member of members.value) {
+    for (const member of members) {
       const placement = ctx.changes.get(placementChangeId(member.primaryEmail));
       if (
         placement?.kind === 'userPlacement' &&

@@ -24,6 +24,7 @@ import { reportMissingUser } from './diff-placements';
 import { identityKey } from './credentials';
 import { credentialChanges, noteUnresolved, SENSITIVE, sourceAttributes, subjectOf } from './diff-send-as-credentials';
 import { scopeMembersKey } from './observe';
+import { unreadReason } from './observed-state';
 import { compareStrings, type DiffContext } from './private/diff-context';
 
 type SendAsWriteField = SendAsFieldName;
@@ -37,16 +38,12 @@ function scopesByUser(ctx: DiffContext): Map<string, string> {
       const key = normaliseEmail(scope.email);
       if (!out.has(key)) out.set(key, `user ${scope.email}`);
     } else if (scope.kind === 'orgUnit' && typeof scope.orgUnitPath === 'string') {
-      const members = ctx.input.observed.scopeMembers?.[scopeMembersKey(scope.orgUnitPath)];
-      if (!members || members.status !== 'ok') {
-        ctx.addIndeterminate({
-          kind: 'sendAs',
-          subject: `exclusive scope ${scope.orgUnitPath}`,
-          error: members?.status === 'indeterminate' ? members.error : 'not read',
-        });
-        continue;
-      }
-      for (const member of members.value) {
+      const members = ctx.observedValue(ctx.input.observed.scopeMembers?.[scopeMembersKey(scope.orgUnitPath)], {
+        kind: 'sendAs',
+        subject: `exclusive scope ${scope.orgUnitPath}`,
+      });
+      if (!members) continue;
+      for (const member of members) {
         const key = normaliseEmail(member.primaryEmail);
         if (!out.has(key)) out.set(key, `OU ${scope.orgUnitPath}`);
       }
@@ -89,7 +86,7 @@ export function diffSendAs(ctx: DiffContext): void {
     }
     const list = ctx.input.observed.sendAs?.[user];
     if (!list || list.status !== 'ok' || !Array.isArray(list.value)) {
-      const error = list?.status === 'indeterminate' ? list.error : 'not read';
+      const error = unreadReason(list);
       for (const spec of specs) ctx.addIndeterminate({ kind: 'sendAs', subject: subjectOf(spec), error });
       if (specs.length === 0) ctx.addIndeterminate({ kind: 'sendAs', subject: user, error });
       continue;

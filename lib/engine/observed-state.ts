@@ -19,6 +19,11 @@ export type Observed<T> =
       readonly permission?: boolean;
     };
 
+/** Why an observation holds no value: the error of its read, or `not read` when nothing was read. */
+export function unreadReason(observed: Observed<unknown> | undefined): string {
+  return observed?.status === 'indeterminate' ? observed.error : 'not read';
+}
+
 /** A group a gateway policy names. */
 export interface ObservedGroup {
   readonly email: string;

@@ -7,7 +7,7 @@ import { orgUnitChangeId } from '../change-ids';
 import type { DesiredCredentials } from '../credentials';
 import type { ManagedObject, StackState } from '../../state/stack-state';
 import { declaredObjects, specDigest, type DeclaredObject } from '../managed-objects';
-import type { ObservedState } from '../observed-state';
+import { unreadReason, type Observed, type ObservedState } from '../observed-state';
 import type { Change, ChangeCause } from '../change';
 import type { IndeterminateRow, PendingVerification, PlanNote, UnmanagedRow } from '../plan';
 
@@ -86,6 +86,20 @@ export class DiffContext {
 
   public addChange(change: Change): void {
     if (!this.changes.has(change.id)) this.changes.set(change.id, change);
+  }
+
+  /**
+   * The value of an observation that was read; otherwise `undefined`, after adding the indeterminate row that says
+   * why (`explain` words the read error for this row).
+   */
+  public observedValue<T>(
+    observed: Observed<T> | undefined,
+    row: Omit<IndeterminateRow, 'error'>,
+    explain: (error: string) => string = (error) => error,
+  ): T | undefined {
+    if (observed?.status === 'ok') return observed.value;
+    this.addIndeterminate({ ...row, error: explain(unreadReason(observed)) });
+    return undefined;
   }
 
   /** Adds an indeterminate row once per (kind, subject). */
