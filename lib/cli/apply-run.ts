@@ -11,7 +11,7 @@ import type { Plan } from '../engine/plan';
 import type { Manifest } from '../model/manifest';
 import { ErrorCodes, MailPolicyError } from '../model/errors';
 import { flagOption, parseDuration, stringOption, type OptionTable, type ParsedArgs } from './args';
-import { gatewayWritesOption } from './common-options';
+import { GATEWAY_WRITES_OPTIONS, gatewayWritesOption } from './common-options';
 import type { CommandIo } from './io';
 import type { StackPlan } from './planning';
 import type { Connection } from './target';
@@ -36,11 +36,7 @@ export const RUN_OPTIONS: OptionTable = {
     help: 'wait this long for manual Admin-console steps (default: skip their dependants)',
   },
   concurrency: { type: 'string', value: 'N', help: 'changes and API calls in flight at once (default 50)' },
-  'gateway-writes': {
-    type: 'string',
-    value: 'api|manual',
-    help: 'whether the gateway setting is written by API or by a person',
-  },
+  ...GATEWAY_WRITES_OPTIONS,
 };
 
 /** What every run that changes the tenant takes from the command line. */

@@ -90,7 +90,26 @@ export function stackSelection(args: ParsedArgs): StackSelection {
   };
 }
 
-/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the ledger decide. */
+/** `--gateway-writes`: who writes the gateway setting. */
+export const GATEWAY_WRITES_OPTIONS: OptionTable = {
+  'gateway-writes': {
+    type: 'string',
+    value: 'api|manual',
+    help: 'whether the gateway setting is written by API or by a person ($MAILPOLICY_GATEWAY_WRITES)',
+  },
+};
+
+/** `--no-color`, for the commands that print coloured text. */
+export const COLOR_OPTIONS: OptionTable = {
+  'no-color': { type: 'boolean', help: 'never colour the text output' },
+};
+
+/** Colour only on a terminal, and never with `--no-color` or `NO_COLOR`. */
+export function useColor(args: ParsedArgs, stdout: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return !flagOption(args, 'no-color') && stdout.isTTY === true && !env.NO_COLOR;
+}
+
+/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the state decide. */
 export function gatewayWritesOption(args: ParsedArgs, env: NodeJS.ProcessEnv): 'api' | 'manual' | undefined {
   const value = stringOption(args, 'gateway-writes') ?? env.MAILPOLICY_GATEWAY_WRITES;
   if (value === undefined || value === 'api' || value === 'manual') return value;

@@ -16,6 +16,8 @@ import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { flagOption, helpText, parseCommandArgs, parseDuration, stringOption, type OptionTable } from '../args';
 import { loadStacks } from '../app-runner';
 import {
+  COLOR_OPTIONS,
+  GATEWAY_WRITES_OPTIONS,
   STACK_OPTIONS,
   STATE_OPTIONS,
   TARGET_OPTIONS,
@@ -23,6 +25,7 @@ import {
   stackSelection,
   stateOption,
   targetOptions,
+  useColor,
 } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { readStateForPlan } from '../stack-state';
@@ -56,12 +59,8 @@ const OPTIONS: OptionTable = {
     value: 'N',
     help: 'users of the code the Gmail scopes are tried for (default 3)',
   },
-  'gateway-writes': {
-    type: 'string',
-    value: 'api|manual',
-    help: 'whether apply writes the gateway setting by API or a person does ($MAILPOLICY_GATEWAY_WRITES)',
-  },
-  'no-color': { type: 'boolean', help: 'never colour the text output' },
+  ...GATEWAY_WRITES_OPTIONS,
+  ...COLOR_OPTIONS,
 };
 
 export const DOCTOR_HELP = helpText(
@@ -230,7 +229,7 @@ export async function runDoctorCommand(argv: readonly string[], io: CommandIo): 
     if (format === 'json') io.stdout.write(renderDoctorJson(report));
     else if (format === 'markdown') io.stdout.write(renderDoctorMarkdown(report));
     else {
-      const color = !flagOption(args, 'no-color') && io.stdout.isTTY === true && !io.env.NO_COLOR;
+      const color = useColor(args, io.stdout, io.env);
       io.stdout.write(renderDoctorText(report, { color }));
     }
     return report.exitCode;

@@ -5,6 +5,8 @@ import { ErrorCodes, MailPolicyError } from '../../model/errors';
 import { flagOption, helpText, parseCommandArgs, stringOption, type OptionTable } from '../args';
 import { loadStacks } from '../app-runner';
 import {
+  COLOR_OPTIONS,
+  GATEWAY_WRITES_OPTIONS,
   STACK_OPTIONS,
   STATE_OPTIONS,
   TARGET_OPTIONS,
@@ -12,6 +14,7 @@ import {
   stackSelection,
   stateOption,
   targetOptions,
+  useColor,
 } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { hasChanges, isBlocked, planStack } from '../planning';
@@ -28,12 +31,8 @@ const OPTIONS: OptionTable = {
   out: { type: 'string', value: 'FILE', help: 'save the plan with a digest of the observed state, for `apply FILE`' },
   'detailed-exitcode': { type: 'boolean', help: 'exit 0 without changes, 2 with changes, 1 on errors' },
   drift: { type: 'boolean', help: 'report only what changed outside the code (drift), not what the code adds' },
-  'gateway-writes': {
-    type: 'string',
-    value: 'api|manual',
-    help: 'whether the gateway setting is written by API or by a person',
-  },
-  'no-color': { type: 'boolean', help: 'never colour the text output' },
+  ...GATEWAY_WRITES_OPTIONS,
+  ...COLOR_OPTIONS,
 };
 
 export const PLAN_HELP = helpText(
@@ -113,7 +112,7 @@ export async function runPlan(
       if (format === 'json') rendered.push(renderJson(plan));
       else if (format === 'markdown') rendered.push(renderMarkdown(plan));
       else {
-        const color = !flagOption(args, 'no-color') && io.stdout.isTTY === true && !io.env.NO_COLOR;
+        const color = useColor(args, io.stdout, io.env);
         const header = stacks.length > 1 ? `Stack ${stack.name}\n` : '';
         rendered.push(header + renderText(plan, { color }));
       }
