@@ -90,7 +90,7 @@ export function stackSelection(args: ParsedArgs): StackSelection {
   };
 }
 
-/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the ledger decide. */
+/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the stack's state decide. */
 export function gatewayWritesOption(args: ParsedArgs, env: NodeJS.ProcessEnv): 'api' | 'manual' | undefined {
   const value = stringOption(args, 'gateway-writes') ?? env.MAILPOLICY_GATEWAY_WRITES;
   if (value === undefined || value === 'api' || value === 'manual') return value;

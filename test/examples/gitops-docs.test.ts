@@ -10,6 +10,7 @@ import { scopesForAccess, scopeUrl } from '../../lib/admin/scopes';
 import { DOCTOR_DOMAIN_SCOPE } from '../../lib/doctor/delegation-checks';
 
 const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'gitops.md'), 'utf8');
+const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 
 /** The code block after `<!-- scopes: NAME -->`, split at commas. */
 function scopeList(name: string): string[] {
@@ -57,5 +58,17 @@ describe('docs/gitops.md', () => {
       const line = doc.slice(doc.lastIndexOf('\n', match.index) + 1, doc.indexOf('\n', match.index));
       expect(line).toMatch(/earlier template|migration-from-ledgerjson|ledger\.json/);
     }
+  });
+});
+
+describe('README.md', () => {
+  it.each([
+    ['plan, drift, import (read-only)', scopesForAccess('read', 'basic')],
+    ['apply (write)', scopesForAccess('write')],
+  ])('lists the scopes of "%s" exactly as scopesForAccess returns them', (job, scopes) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| ${job} `));
+    expect(row).toBeDefined();
+    const named = [...row!.matchAll(/`([a-z.-]+)`/g)].map((m) => scopeUrl(m[1]));
+    expect(named).toEqual(scopes);
   });
 });

@@ -234,11 +234,12 @@ describe('examples/gitops workflows: exit codes', () => {
     [0, 'success', 'no changes', '# plan\nNo changes.'],
     [2, 'success', 'changes to review', '# plan\n+ sendAs'],
     [0, 'failure', 'failed (empty)', ''],
+    [2, 'failure', 'failed (empty)', ''],
     [1, 'failure', 'failed (1)', '# plan\n! unreadable'],
-    [3, 'failure', 'failed (3)', ''],
-    [4, 'failure', 'failed (4)', ''],
-    [127, 'failure', 'failed (127)', ''],
-    [137, 'failure', 'failed (137)', ''],
+    [3, 'failure', 'failed (3)', '# plan (cut short)'],
+    [4, 'failure', 'failed (4)', '# plan (cut short)'],
+    [127, 'failure', 'failed (127)', '# plan (cut short)'],
+    [137, 'failure', 'failed (137)', '# plan (cut short)'],
   ])(
     'plan exiting %i: commit status %s (%s), a comment with text, the job fails unless 0 or 2',
     async (code, state, description, out) => {
