@@ -109,7 +109,7 @@ export function useColor(args: ParsedArgs, stdout: { isTTY?: boolean }, env: Nod
   return !flagOption(args, 'no-color') && stdout.isTTY === true && !env.NO_COLOR;
 }
 
-/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the state decide. */
+/** `--gateway-writes api|manual`, else `$MAILPOLICY_GATEWAY_WRITES`; undefined lets the stack's state decide. */
 export function gatewayWritesOption(args: ParsedArgs, env: NodeJS.ProcessEnv): 'api' | 'manual' | undefined {
   const value = stringOption(args, 'gateway-writes') ?? env.MAILPOLICY_GATEWAY_WRITES;
   if (value === undefined || value === 'api' || value === 'manual') return value;

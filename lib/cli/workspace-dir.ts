@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 
 /**
  * Where a command keeps its local files. The *app directory* is the nearest folder, from the working directory
- * up, that holds a `cdktf.json` (else the working directory). Its `.mailpolicy/` folder holds the apply ledger,
- * the fingerprint key and the embedded emulator's database. Anchoring on the app directory matters because
+ * up, that holds a `cdktf.json` (else the working directory). Its `.mailpolicy/` folder holds the fingerprint key,
+ * the embedded emulator's database, the states of the default `file:` backend and, from an earlier version, a
+ * `ledger.json` to carry over. Anchoring on the app directory matters because
  * Terraform runs the synthesised provisioner inside `cdktf.out/stacks/<stack>/`, which synth rewrites.
  */
 export interface WorkspaceDir {
@@ -12,6 +13,7 @@ export interface WorkspaceDir {
   readonly appDir: string;
   /** `<appDir>/.mailpolicy`, or `MAILPOLICY_HOME` when set. */
   readonly stateDir: string;
+  /** An earlier version's ledger, carried over into the states once: `MAILPOLICY_LEDGER`, else in `stateDir`. */
   readonly ledgerFile: string;
   readonly fingerprintKeyFile: string;
   readonly emulatorDataFile: string;

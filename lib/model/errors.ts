@@ -40,7 +40,7 @@ export const ErrorCodes = {
   PLAN_STALE: 'MP3000',
   /** A saved plan file cannot be read. */
   PLAN_FILE_INVALID: 'MP3001',
-  /** The ledger of secret fingerprints is unreadable or corrupt. */
+  /** An earlier version's ledger.json, to be carried over into the states, is unreadable or corrupt. */
   LEDGER_CORRUPT: 'MP3002',
   /** Some changes of an apply failed; the rest were done. */
   APPLY_INCOMPLETE: 'MP3003',
