@@ -62,7 +62,8 @@ function rateLimitOptions(options: TargetOptions, env: NodeJS.ProcessEnv): RateL
   return { directoryQueriesPerMinute: value };
 }
 
-function gmailReadScope(options: TargetOptions, env: NodeJS.ProcessEnv): GmailReadScope | undefined {
+/** `--gmail-read-scope`, else `$MAILPOLICY_GMAIL_READ_SCOPE` (empty counts as unset); undefined: the default. */
+export function gmailReadScope(options: TargetOptions, env: NodeJS.ProcessEnv): GmailReadScope | undefined {
   const text = options.gmailReadScope ?? env.MAILPOLICY_GMAIL_READ_SCOPE;
   if (text === undefined || text === '') return undefined;
   if (text === 'basic' || text === 'readonly') return text;

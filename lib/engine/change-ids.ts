@@ -4,7 +4,7 @@ import { stateObjectId } from '../state/object-ids';
 
 /**
  * Stable ids of the objects a manifest declares, shared by the diff (change ids), the drift report and the
- * ledger's record of what is in place. Keys are lower-cased: Google compares paths and addresses
+ * state's record of what the stack manages. Keys are lower-cased: Google compares paths and addresses
  * case-insensitively.
  */
 

@@ -52,7 +52,7 @@ export interface ObservedState {
   /**
    * Whether the target accepts writes to the gateway setting through the Policy API (`api`), or a person
    * must change it in the Admin console (`manual`). Comes from configuration or from an earlier refusal
-   * recorded in the ledger.
+   * recorded in the stack's state.
    */
   readonly policyWrites: 'api' | 'manual';
 }

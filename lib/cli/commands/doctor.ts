@@ -29,7 +29,14 @@ import {
 } from '../common-options';
 import { info, type CommandIo } from '../io';
 import { readStateForPlan } from '../stack-state';
-import { firstAdmin, standaloneAdmin, startEmbeddedEmulator, targetKind, type TargetOptions } from '../target';
+import {
+  firstAdmin,
+  gmailReadScope,
+  standaloneAdmin,
+  startEmbeddedEmulator,
+  targetKind,
+  type TargetOptions,
+} from '../target';
 import { workspaceDir, type WorkspaceDir } from '../workspace-dir';
 
 const { 'retry-deadline': _deadline, 'directory-qpm': _qpm, ...DOCTOR_TARGET_OPTIONS } = TARGET_OPTIONS;
@@ -184,10 +191,7 @@ export async function runDoctorCommand(argv: readonly string[], io: CommandIo): 
   }
   const gatewayWrites = gatewayWritesOption(args, io.env);
   const target = targetOptions(args);
-  const gmailReadScope = target.gmailReadScope ?? io.env.MAILPOLICY_GMAIL_READ_SCOPE;
-  if (gmailReadScope !== undefined && gmailReadScope !== 'basic' && gmailReadScope !== 'readonly') {
-    throw new MailPolicyError(ErrorCodes.USAGE, `--gmail-read-scope: '${gmailReadScope}' (allowed: basic, readonly)`);
-  }
+  const readScope = gmailReadScope(target, io.env);
   const stacks = await loadStacks(stackSelection(args), io.cwd, io.env, io);
   const workspace = workspaceDir(resolve(stacks[0].manifestFile, '..'), io.env, io.cwd);
   const resolved = await resolveTarget(target, workspace, io.env, `admin@${stacks[0].manifest.domains[0]}`);
@@ -203,7 +207,7 @@ export async function runDoctorCommand(argv: readonly string[], io: CommandIo): 
       admin: resolved.admin,
       customerId: target.customerId,
       endpoint: resolved.endpoint,
-      gmailReadScope,
+      gmailReadScope: readScope,
       access,
       gatewayWrites,
       readState: async (name) => {
