@@ -10,6 +10,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { Gaxios, type GaxiosOptionsPrepared } from 'gaxios';
 import { JWT } from 'google-auth-library';
 
+import { readFailure, type FailureFacts } from '../../admin/admin-error';
 import type { AdminEndpoint } from '../../admin/workspace-admin-options';
 import { scopeUrl } from '../../admin/scopes';
 import type { ServiceAccountKey } from '../../admin/service-account-key';
@@ -78,82 +79,15 @@ export class DelegatedCalls {
   }
 }
 
-/** The facts of a failed call or token exchange, from the response alone (requests are never read). */
-export interface CallFailure {
-  readonly status?: number;
-  /** OAuth `error` of a token answer, else Google's `errors[0].reason` or a detail's `reason`. */
-  readonly reason?: string;
-  /** Google's `error.status` (`PERMISSION_DENIED`, …). */
-  readonly apiStatus?: string;
-  readonly message: string;
-  /** The token endpoint answered (OAuth error shape). */
-  readonly oauth: boolean;
-  /** Node's error code when no answer came (`ECONNREFUSED`, `ETIMEDOUT`, …). */
-  readonly network?: string;
-}
+/** The facts of a failed call or token exchange, read as the production client reads them. */
+export type CallFailure = FailureFacts;
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-}
-
-function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-/** Reads any thrown value of a Google client call into `CallFailure`. */
+/** Reads any thrown value of a Google client call into `CallFailure`; a thrown value of another kind keeps its message. */
 export function readCallFailure(error: unknown): CallFailure {
-  const e = record(error);
-  const response = record(e?.response);
-  if (response && typeof response.status === 'number') {
-    let data: unknown = response.data;
-    if (typeof data === 'string') {
-      try {
-        data = JSON.parse(data);
-      } catch {
-        // a plain-text answer: kept as the message
-      }
-    }
-    const body = record(data);
-    if (body && typeof body.error === 'string') {
-      const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
-      return {
-        status: response.status,
-        reason: body.error,
-        message: oneLine(`${body.error}${description}`),
-        oauth: true,
-      };
-    }
-    const apiError = record(body?.error);
-    const first = record(Array.isArray(apiError?.errors) ? apiError.errors[0] : undefined);
-    let reason = typeof first?.reason === 'string' ? first.reason : undefined;
-    for (const detail of Array.isArray(apiError?.details) ? apiError.details : []) {
-      const d = record(detail);
-      if (reason === undefined && typeof d?.reason === 'string') reason = d.reason;
-    }
-    const message =
-      typeof apiError?.message === 'string'
-        ? apiError.message
-        : typeof data === 'string'
-          ? data
-          : `HTTP ${response.status}`;
-    return {
-      status: response.status,
-      reason,
-      apiStatus: typeof apiError?.status === 'string' ? apiError.status : undefined,
-      message: oneLine(message),
-      oauth: false,
-    };
-  }
-  for (let link = e, depth = 0; link && depth < 5; depth++, link = record(link.cause)) {
-    if (link.name === 'AbortError' || link.name === 'TimeoutError') {
-      return { network: 'TIMEOUT', message: 'no answer in time', oauth: false };
-    }
-    if (typeof link.code === 'string' && /^E[A-Z_]+$/.test(link.code)) {
-      return { network: link.code, message: `connection failed (${link.code})`, oauth: false };
-    }
-  }
-  return { message: oneLine(error instanceof Error ? error.message : String(error)), oauth: false };
+  const facts = readFailure(error, Date.now());
+  if (facts) return facts;
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  return { message: message.length > 300 ? `${message.slice(0, 300)}…` : message, oauth: false };
 }
 
 /** `403 forbidden: Not Authorized…`, for details. */
