@@ -31,6 +31,7 @@ import {
   countDelta,
   describeCounts,
   fmt,
+  loadLine,
   machineLine,
   markdownTable,
   measure,
@@ -312,6 +313,7 @@ function tables(runs: readonly ApplyRun[]): { header: string[]; rows: string[][]
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadLine();
   const started = performance.now();
   const emulator = await startEmulatorProcess();
   const runs: ApplyRun[] = [];
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
   writeDocsSection(
     LARGE ? 'apply-large' : 'apply',
     [
-      `_Measured ${machineLine()}; emulator in a child process, ${LATENCY_MS} ms per call; ${fmt.n(CREATES)} in-domain send-as creates over ${fmt.n(USERS)} users (${IDENTITIES} each); ours: applyPlan and client concurrency ${CONCURRENCY}; baseline: parallelism ${BASELINE_PARALLELISM}, no client-side rate limit._`,
+      `_Measured ${machineLine()}; load average (1/5/15 min) ${loadBefore} before, ${loadLine()} after; emulator in a child process, ${LATENCY_MS} ms per call; ${fmt.n(CREATES)} in-domain send-as creates over ${fmt.n(USERS)} users (${IDENTITIES} each); ours: applyPlan and client concurrency ${CONCURRENCY}; baseline: parallelism ${BASELINE_PARALLELISM}, no client-side rate limit._`,
       ...out.map((t) => markdownTable(t.header, t.rows)),
     ].join('\n\n'),
   );
