@@ -9,7 +9,8 @@
  * resources at a time, no client-side rate limiting. Not a test: nothing is asserted; figures go to stdout and
  * docs/benchmarks.md.
  *
- * Environment: BENCH_LARGE=1 (10,000 creates), BENCH_LATENCY_MS=50, BENCH_SCENARIOS=a,b,c, BENCH_NO_DOCS=1.
+ * Environment: BENCH_LARGE=1 (10,000 creates), BENCH_LATENCY_MS=50, BENCH_SCENARIOS=a,b,c, BENCH_NO_DOCS=1,
+ * BENCH_APPLY_BASELINE=0 (skip the baselines).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,8 @@ const IDENTITIES = 2;
 const USERS = CREATES / IDENTITIES;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'a,b,c').split(',');
+/** `BENCH_APPLY_BASELINE=0` skips the baselines (a quicker run while working on the client). */
+const BASELINES = process.env.BENCH_APPLY_BASELINE !== '0';
 /** Changes in flight in applyPlan, and calls in flight in the client. */
 const CONCURRENCY = 50;
 const BASELINE_PARALLELISM = 10;
@@ -203,7 +206,7 @@ async function runScenario(emulator: EmulatorProcess, key: ServiceAccountKey, sc
     const first = run.value.failed[0]?.error.message ?? run.value.pending[0]?.id ?? '';
     process.stdout.write(`  warning: ${result.failed} changes not done (${first})\n`);
   }
-  if (!scenario.baseline) return result;
+  if (!scenario.baseline || !BASELINES) return result;
 
   // Baseline: the same creates as independent resources, each a create then a read-back get, 10 at a time.
   await reset(emulator, scenario);
