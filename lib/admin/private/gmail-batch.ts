@@ -26,6 +26,8 @@ const METHOD = 'gmail.users.settings.sendAs.list';
 /** Google caps a batch at 100 calls and recommends at most 50 for Gmail. */
 export const MAX_BATCH_PARTS = 100;
 export const DEFAULT_BATCH_PARTS = 50;
+/** Batches are not made smaller than this to spread few users over the concurrency slots. */
+export const MIN_SPREAD_PARTS = 10;
 
 export interface SendAsBatchDeps {
   readonly runner: CallRunner;
@@ -34,7 +36,11 @@ export interface SendAsBatchDeps {
   readonly batchUrl: string;
   /** The single call, for parts of a batch the server would not take. */
   readonly single: (userEmail: string) => Promise<SendAsRecord[]>;
-  /** @default DEFAULT_BATCH_PARTS */
+  /**
+   * Most calls in one batch. Fewer users than `partsPerBatch` × the client's concurrency are spread over more,
+   * smaller batches (not below `MIN_SPREAD_PARTS`), so they use every slot instead of waiting on a few long
+   * batches. @default DEFAULT_BATCH_PARTS
+   */
   readonly partsPerBatch?: number;
 }
 
@@ -49,7 +55,9 @@ type Settled = PromiseSettledResult<SendAsRecord[]>;
 
 /** Each user's send-as list, settled in input order. */
 export async function listSendAsBatched(deps: SendAsBatchDeps, users: readonly string[]): Promise<Settled[]> {
-  const size = Math.min(MAX_BATCH_PARTS, Math.max(1, Math.floor(deps.partsPerBatch ?? DEFAULT_BATCH_PARTS)));
+  const most = Math.min(MAX_BATCH_PARTS, Math.max(1, Math.floor(deps.partsPerBatch ?? DEFAULT_BATCH_PARTS)));
+  const spread = Math.ceil(users.length / Math.max(1, deps.runner.concurrency));
+  const size = Math.min(most, Math.max(MIN_SPREAD_PARTS, spread));
   const results = new Array<Settled>(users.length);
   const chunks: number[][] = [];
   for (let i = 0; i < users.length; i += size) chunks.push(users.slice(i, i + size).map((_, j) => i + j));
