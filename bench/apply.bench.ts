@@ -9,7 +9,8 @@
  * resources at a time, no client-side rate limiting. Not a test: nothing is asserted; figures go to stdout and
  * docs/benchmarks.md.
  *
- * Environment: BENCH_LARGE=1 (10,000 creates), BENCH_LATENCY_MS=50, BENCH_SCENARIOS=a,b,c, BENCH_NO_DOCS=1.
+ * Environment: BENCH_LARGE=1 (10,000 creates), BENCH_LATENCY_MS=50, BENCH_SCENARIOS=a,b,c, BENCH_NO_DOCS=1,
+ * BENCH_APPLY_BASELINE=0 (skip the baselines).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ import {
   countDelta,
   describeCounts,
   fmt,
+  loadLine,
   machineLine,
   markdownTable,
   measure,
@@ -49,6 +51,8 @@ const IDENTITIES = 2;
 const USERS = CREATES / IDENTITIES;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'a,b,c').split(',');
+/** `BENCH_APPLY_BASELINE=0` skips the baselines (a quicker run while working on the client). */
+const BASELINES = process.env.BENCH_APPLY_BASELINE !== '0';
 /** Changes in flight in applyPlan, and calls in flight in the client. */
 const CONCURRENCY = 50;
 const BASELINE_PARALLELISM = 10;
@@ -202,7 +206,7 @@ async function runScenario(emulator: EmulatorProcess, key: ServiceAccountKey, sc
     const first = run.value.failed[0]?.error.message ?? run.value.pending[0]?.id ?? '';
     process.stdout.write(`  warning: ${result.failed} changes not done (${first})\n`);
   }
-  if (!scenario.baseline) return result;
+  if (!scenario.baseline || !BASELINES) return result;
 
   // Baseline: the same creates as independent resources, each a create then a read-back get, 10 at a time.
   await reset(emulator, scenario);
@@ -312,6 +316,7 @@ function tables(runs: readonly ApplyRun[]): { header: string[]; rows: string[][]
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadLine();
   const started = performance.now();
   const emulator = await startEmulatorProcess();
   const runs: ApplyRun[] = [];
@@ -334,7 +339,7 @@ async function main(): Promise<void> {
   writeDocsSection(
     LARGE ? 'apply-large' : 'apply',
     [
-      `_Measured ${machineLine()}; emulator in a child process, ${LATENCY_MS} ms per call; ${fmt.n(CREATES)} in-domain send-as creates over ${fmt.n(USERS)} users (${IDENTITIES} each); ours: applyPlan and client concurrency ${CONCURRENCY}; baseline: parallelism ${BASELINE_PARALLELISM}, no client-side rate limit._`,
+      `_Measured ${machineLine()}; load average (1/5/15 min) ${loadBefore} before, ${loadLine()} after; emulator in a child process, ${LATENCY_MS} ms per call; ${fmt.n(CREATES)} in-domain send-as creates over ${fmt.n(USERS)} users (${IDENTITIES} each); ours: applyPlan and client concurrency ${CONCURRENCY}; baseline: parallelism ${BASELINE_PARALLELISM}, no client-side rate limit._`,
       ...out.map((t) => markdownTable(t.header, t.rows)),
     ].join('\n\n'),
   );

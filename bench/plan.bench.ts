@@ -19,6 +19,7 @@ import {
   countDelta,
   describeCounts,
   fmt,
+  loadLine,
   machineLine,
   markdownTable,
   measure,
@@ -57,6 +58,8 @@ interface PlanRun {
   changes: number;
   wallMs: number;
   cpuMs: number;
+  /** The emulator child's CPU over our plan, when /proc tells. */
+  emulatorCpuMs: number | undefined;
   observeMs: number;
   diffRenderCpuMs: number;
   diffCpuMs: number;
@@ -102,6 +105,7 @@ async function runSize(emulator: EmulatorProcess, key: ServiceAccountKey, users:
 
   // --- ours: observe + diff + render, a fresh client (tokens fetched as a CLI run would) ---
   const before = await emulator.callCounts();
+  const emulatorCpuBefore = emulator.cpuMs();
   const sampler = new RssSampler().start();
   let observeMs = 0;
   let diffCpuMs = 0;
@@ -136,6 +140,7 @@ async function runSize(emulator: EmulatorProcess, key: ServiceAccountKey, users:
     if (planned.value.summary.indeterminate > 0) throw new Error('plan has indeterminate objects: the run is invalid');
   });
   const peakRssMiB = sampler.stop();
+  const emulatorCpuAfter = emulator.cpuMs();
   const counts = countDelta(before, await emulator.callCounts());
   const apiCalls = sum(counts, (m) => m !== 'oauth2.token');
   const tokenCalls = counts['oauth2.token'] ?? 0;
@@ -161,6 +166,10 @@ async function runSize(emulator: EmulatorProcess, key: ServiceAccountKey, users:
     changes,
     wallMs: total.wallMs,
     cpuMs: total.cpuMs,
+    emulatorCpuMs:
+      emulatorCpuBefore !== undefined && emulatorCpuAfter !== undefined
+        ? emulatorCpuAfter - emulatorCpuBefore
+        : undefined,
     observeMs,
     diffRenderCpuMs: diffCpuMs + renderCpuMs,
     diffCpuMs,
@@ -189,6 +198,7 @@ function tables(runs: readonly PlanRun[]): { header: string[]; rows: string[][] 
         'changes',
         'plan wall',
         'plan CPU (client)',
+        'emulator CPU',
         'observe',
         'diff+render CPU',
         'API calls',
@@ -201,6 +211,7 @@ function tables(runs: readonly PlanRun[]): { header: string[]; rows: string[][] 
         fmt.n(r.changes),
         fmt.s(r.wallMs),
         fmt.s(r.cpuMs),
+        r.emulatorCpuMs === undefined ? 'n/a' : fmt.s(r.emulatorCpuMs),
         fmt.s(r.observeMs),
         `${fmt.ms(r.diffRenderCpuMs)} (${fmt.ms(r.diffCpuMs)} + ${fmt.ms(r.renderCpuMs)})`,
         fmt.n(r.apiCalls),
@@ -240,6 +251,7 @@ function tables(runs: readonly PlanRun[]): { header: string[]; rows: string[][] 
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadLine();
   const started = performance.now();
   const emulator = await startEmulatorProcess();
   const runs: PlanRun[] = [];
@@ -262,7 +274,7 @@ async function main(): Promise<void> {
   writeDocsSection(
     'plan',
     [
-      `_Measured ${machineLine()}; emulator in a child process, ${LATENCY_MS} ms per call, no quota; ours: concurrency ${CONCURRENCY}, client rate limits off; baseline: parallelism ${BASELINE_PARALLELISM}._`,
+      `_Measured ${machineLine()}; load average (1/5/15 min) ${loadBefore} before, ${loadLine()} after; emulator in a child process, ${LATENCY_MS} ms per call, no quota; ours: concurrency ${CONCURRENCY}, client rate limits off; baseline: parallelism ${BASELINE_PARALLELISM}._`,
       ...out.map((t) => markdownTable(t.header, t.rows)),
     ].join('\n\n'),
   );

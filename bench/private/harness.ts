@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Knobs, SeedTenant, ServiceAccountKey } from '../../lib/emulator';
@@ -23,14 +23,21 @@ export interface EmulatorProcess {
   createServiceAccountKey(): Promise<ServiceAccountKey>;
   /** Peak resident set of the child so far (VmHWM), in MiB, where /proc is available. */
   peakRssMiB(): number | undefined;
+  /** CPU time (user + system) the child has used so far, in milliseconds, where /proc is available. */
+  cpuMs(): number | undefined;
   close(): Promise<void>;
 }
 
-/** Starts `bench/private/emulator-process.ts` under tsx and waits for its address. */
+/**
+ * Starts `bench/private/emulator-process.ts` under tsx and waits for its address. `BENCH_EMULATOR_ROOT` runs the
+ * emulator of another checkout instead (for example an older commit, to compare emulator versions under the
+ * same client); it must have the same control API.
+ */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const script = join(__dirname, 'emulator-process.ts');
+  const root = process.env.BENCH_EMULATOR_ROOT ? resolve(process.env.BENCH_EMULATOR_ROOT) : REPO_ROOT;
+  const script = join(root, 'bench', 'private', 'emulator-process.ts');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: REPO_ROOT,
+    cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const first = await new Promise<string>((resolveLine, reject) => {
@@ -61,6 +68,13 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
       if (!existsSync(file)) return undefined;
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(file, 'utf8'));
       return match ? Number(match[1]) / 1024 : undefined;
+    },
+    cpuMs: () => {
+      const file = `/proc/${child.pid}/stat`;
+      if (!existsSync(file)) return undefined;
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+      const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     close: () =>
       new Promise<void>((done) => {
@@ -177,4 +191,11 @@ export function writeDocsSection(name: string, body: string): void {
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} cores (${cpu.trim()}) · ${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
+}
+
+/** The 1, 5 and 15 minute load averages, `5.2 / 4.7 / 3.0`: how busy the shared machine was. */
+export function loadLine(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 }

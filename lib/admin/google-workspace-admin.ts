@@ -10,6 +10,7 @@ import type { JWT } from 'google-auth-library';
 import { AdminApiError } from './admin-error';
 import { AuthClientCache, createTransporter } from './private/auth-clients';
 import { CallRunner } from './private/call-runner';
+import { listSendAsBatched, type SendAsBatchDeps } from './private/gmail-batch';
 import * as extras from './private/directory-extras';
 import type { ExtrasContext } from './private/directory-extras';
 import {
@@ -68,6 +69,7 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly deadlineMs: number;
+  private readonly batch: SendAsBatchDeps;
 
   public constructor(options: WorkspaceAdminOptions) {
     const key: ServiceAccountKey =
@@ -105,6 +107,13 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
     this.mail = gmail({ version: 'v1', ...common });
     this.policiesRead = cloudidentity({ version: 'v1', ...common });
     this.policiesWrite = cloudidentity({ version: 'v1beta1', ...common });
+    this.batch = {
+      runner: this.runner,
+      transporter,
+      batchUrl: new URL('batch/gmail/v1', endpoint?.rootUrl ?? 'https://gmail.googleapis.com/').href,
+      single: (user) => this.listSendAs(user),
+      partsPerBatch: options.gmailBatchParts,
+    };
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -293,6 +302,20 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
       this.mail.users.settings.sendAs.list({ auth, userId: userEmail }),
     );
     return (res.data.sendAs ?? []).map(toSendAs);
+  }
+
+  public async listSendAsMany(userEmails: readonly string[]): Promise<PromiseSettledResult<SendAsRecord[]>[]> {
+    if ((this.batch.partsPerBatch ?? 2) < 2 || userEmails.length < 2) {
+      return Promise.all(
+        userEmails.map((user) =>
+          this.listSendAs(user).then(
+            (value): PromiseSettledResult<SendAsRecord[]> => ({ status: 'fulfilled', value }),
+            (reason: unknown): PromiseSettledResult<SendAsRecord[]> => ({ status: 'rejected', reason }),
+          ),
+        ),
+      );
+    }
+    return listSendAsBatched(this.batch, userEmails);
   }
 
   public async getSendAs(userEmail: string, sendAsEmail: string): Promise<SendAsRecord | undefined> {

@@ -97,6 +97,12 @@ export interface WorkspaceAdminOptions {
    */
   readonly concurrency?: number;
   /**
+   * Calls per Gmail batch request in `listSendAsMany` (Google allows 100 and recommends at most 50 for Gmail);
+   * 1 sends every call on its own.
+   * @default 50
+   */
+  readonly gmailBatchParts?: number;
+  /**
    * Client-side quotas.
    * @default - see `DEFAULT_RATE_LIMITS`
    */

@@ -147,6 +147,12 @@ export interface WorkspaceAdmin {
 
   /** Every send-as address of a user, the primary included. */
   listSendAs(userEmail: string): Promise<SendAsRecord[]>;
+  /**
+   * The send-as lists of many users, settled in the order given (a failed read rejects with the same
+   * `AdminApiError` as `listSendAs`). The Google client sends them through Gmail's batch endpoint; each user
+   * still costs a token exchange and its quota. @default - absent: callers use `listSendAs` per user
+   */
+  listSendAsMany?(userEmails: readonly string[]): Promise<PromiseSettledResult<SendAsRecord[]>[]>;
   /** One send-as address, or undefined when it does not exist. */
   getSendAs(userEmail: string, sendAsEmail: string): Promise<SendAsRecord | undefined>;
   createSendAs(userEmail: string, input: SendAsInput): Promise<SendAsRecord>;

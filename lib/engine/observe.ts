@@ -32,6 +32,14 @@ export interface ObserveOptions {
    */
   readonly userReads?: 'auto' | 'get' | 'list';
   /**
+   * How send-as lists are read: `single` = one `sendAs.list` request per user; `batch` = through the client's
+   * `listSendAsMany` (Gmail's batch endpoint: up to 50 users' calls in one HTTP request, each still a token
+   * exchange and a quota charge), when the client has it. `auto` batches from `BATCH_SEND_AS_THRESHOLD` users on.
+   * Batched reads are bounded by the client's concurrency, not by `concurrency`.
+   * @default 'auto'
+   */
+  readonly sendAsReads?: 'auto' | 'single' | 'batch';
+  /**
    * The stack's state: what it manages that the code no longer declares is read too (the send-as lists of the
    * users owning removed identities, the members of removed OUs), so the plan can remove it safely.
    * @default - no state: nothing beyond the manifest is read
@@ -41,6 +49,9 @@ export interface ObserveOptions {
 
 /** From this many referenced users on, `observe` lists the customer's users instead of getting each one. */
 export const LIST_USERS_THRESHOLD = 1_000;
+
+/** From this many users read at once, `observe` reads their send-as lists in Gmail batches. */
+export const BATCH_SEND_AS_THRESHOLD = 10;
 
 /** The scope key of an exclusive OU scope in `ObservedState.scopeMembers`. */
 export function scopeMembersKey(orgUnitPath: string): string {
@@ -111,6 +122,34 @@ export async function observe(
       sendAsReads.set(userKey, pending);
     }
     return pending;
+  };
+  const sendAsMode = options.sendAsReads ?? 'auto';
+  const listMany = sendAsMode === 'single' ? undefined : admin.listSendAsMany?.bind(admin);
+  /** The send-as lists of `keys`, batched when there are enough of them (each key read once). */
+  const readSendAsMany = async (keys: readonly string[]): Promise<void> => {
+    const fresh = [...new Set(keys)].filter((key) => !sendAsReads.has(key));
+    const threshold = sendAsMode === 'batch' ? 1 : BATCH_SEND_AS_THRESHOLD;
+    if (!listMany || fresh.length < threshold) {
+      await mapLimited(keys, limit, (key) => readSendAs(key));
+      return;
+    }
+    const settle = new Map<string, (result: Observed<SendAsRecord[]>) => void>();
+    for (const key of fresh) sendAsReads.set(key, new Promise((resolve) => settle.set(key, resolve)));
+    let results: PromiseSettledResult<SendAsRecord[]>[];
+    try {
+      results = await listMany(fresh);
+    } catch (error) {
+      results = fresh.map(() => ({ status: 'rejected', reason: error }));
+    }
+    fresh.forEach((key, i) => {
+      const result = results[i];
+      settle.get(key)!(
+        result?.status === 'fulfilled'
+          ? { status: 'ok', value: result.value }
+          : { status: 'indeterminate', ...describeError(result ? result.reason : 'not read') },
+      );
+    });
+    await Promise.all(keys.map((key) => sendAsReads.get(key)));
   };
 
   const users = referencedUsers(manifest, options.state);
@@ -187,16 +226,16 @@ export async function observe(
       scopeMembers[scopeMembersKey(path)] = members;
       if (members.status !== 'ok') return;
       const keys = [...new Set(members.value.map((m) => normaliseEmail(m.primaryEmail)))].sort();
-      // Each read goes through the shared semaphore; the map only bounds the pending promises.
-      await mapLimited(keys, limit, (key) => readSendAs(key));
+      // Each read goes through the shared semaphore (or the client's batches); the map only bounds the promises.
+      await readSendAsMany(keys);
     }),
     ...removedOrgUnits.map((path): Task => async () => {
       scopeMembers[scopeMembersKey(path)] = await call(() => admin.listUsers(path));
     }),
     ...userTasks(),
-    ...users.map((key): Task => async () => {
-      await readSendAs(key);
-    }),
+    async () => {
+      await readSendAsMany(users);
+    },
   ];
   await mapLimited(tasks, limit, (task) => task());
 

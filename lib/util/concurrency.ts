@@ -7,6 +7,8 @@
 export class Semaphore {
   private available: number;
   private readonly waiters: Array<() => void> = [];
+  /** How many of `waiters`, at its front, asked to go first. */
+  private firstWaiters = 0;
 
   public constructor(public readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
@@ -19,23 +21,29 @@ export class Semaphore {
     return this.limit - this.available;
   }
 
-  public async acquire(): Promise<void> {
+  /** Waits for a permit; `first` puts the caller ahead of every waiter (FIFO among `first` callers). */
+  public async acquire(first = false): Promise<void> {
     if (this.available > 0) {
       this.available--;
       return;
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (!first) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.splice(this.firstWaiters++, 0, resolve));
   }
 
   public release(): void {
+    if (this.firstWaiters > 0) this.firstWaiters--;
     const next = this.waiters.shift();
     if (next) next();
     else this.available++;
   }
 
-  /** Runs `fn` while holding one permit. */
-  public async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  /** Runs `fn` while holding one permit; `first` as in `acquire`. */
+  public async run<T>(fn: () => Promise<T>, first = false): Promise<T> {
+    await this.acquire(first);
     try {
       return await fn();
     } finally {

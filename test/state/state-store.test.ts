@@ -209,3 +209,22 @@ test('a store bound to a lock stops writing once the lock was force-unlocked', a
   const read = await backend.read('prod');
   expect(read.found && Object.keys(read.state.objects)).toEqual(['orgUnit:/a']);
 });
+
+test('a state handed out stays as it was when later updates record and forget objects', async () => {
+  const backend = new FileStateBackend({ folder: tmp.dir });
+  const store = await StateStore.load(backend, 'prod', { now: () => new Date(AT) });
+  await store.recordObject('orgUnit:/sales', ou('/Sales'));
+  const first = store.state;
+  expect(store.state).toBe(first);
+  await store.recordObject('orgUnit:/ops', ou('/Ops'));
+  const second = store.state;
+  await store.forgetObject('orgUnit:/sales');
+  expect(Object.keys(first.objects)).toEqual(['orgUnit:/sales']);
+  expect(first.serial).toBe(1);
+  expect(Object.keys(second.objects).sort()).toEqual(['orgUnit:/ops', 'orgUnit:/sales']);
+  expect(Object.keys(store.state.objects)).toEqual(['orgUnit:/ops']);
+  expect(store.object('orgUnit:/sales')).toBeUndefined();
+  const reloaded = await StateStore.load(backend, 'prod');
+  expect(reloaded.state).toEqual(store.state);
+  expect(reloaded.state.serial).toBe(3);
+});

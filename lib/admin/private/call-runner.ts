@@ -25,6 +25,13 @@ export interface CallRunnerProps {
   readonly env: RetryEnvironment;
 }
 
+/** A call made ready by `CallRunner.prepare`. */
+export interface PreparedCall {
+  readonly ctx: CallContext;
+  readonly auth: JWT;
+  readonly charges: readonly BucketCharge[];
+}
+
 export class CallRunner {
   private readonly semaphore: Semaphore;
   private readonly gmailProject: TokenBucket;
@@ -55,6 +62,36 @@ export class CallRunner {
 
   /** Calls `fn` as `subject` with the token of the method's family; maps every failure to `AdminApiError`. */
   public async run<T>(method: MethodId, subject: string, fn: (auth: JWT) => Promise<T>): Promise<T> {
+    const { ctx, auth, charges } = this.prepare(method, subject);
+    const env = this.props.env;
+    try {
+      return await runWithRetry(
+        async () => {
+          await acquire(charges, env);
+          return this.semaphore.run(async () => {
+            this.count(method);
+            return fn(auth);
+          });
+        },
+        {
+          retry: this.props.retry,
+          env,
+          classify: (error) => retryVerdict(readFailure(error, env.now())),
+          onRetry: () => this.countRetry(method),
+          giveUp: ({ lastError, attempts, elapsedMs }) =>
+            exhaustedError(readFailure(lastError, env.now()), ctx, attempts, elapsedMs),
+        },
+      );
+    } catch (error) {
+      throw this.mapError(error, ctx);
+    }
+  }
+
+  /**
+   * What one call as `subject` needs: its error context, its delegated client and its rate-limit charges.
+   * Throws `permission` for a write through a read-access client.
+   */
+  public prepare(method: MethodId, subject: string): PreparedCall {
     const info = METHODS[method];
     const scopes = familyScopes(info.family, this.props.access, this.props.gmailReadScope);
     const ctx: CallContext = {
@@ -73,35 +110,62 @@ export class CallRunner {
         `this client was created with read access and asks only read-only scopes; ${method} needs write access (scope ${info.scope})`,
       );
     }
-    const auth = this.props.auth.get(subject, scopes);
-    const charges = this.charges(method, subject);
+    return { ctx, auth: this.props.auth.get(subject, scopes), charges: this.charges(method, subject) };
+  }
+
+  /** The delegated access token of a prepared call, fetched (retried like a call) in one concurrency slot. */
+  public async accessToken(call: PreparedCall): Promise<string> {
     const env = this.props.env;
     try {
       return await runWithRetry(
         async () => {
-          await acquire(charges, env);
-          return this.semaphore.run(async () => {
-            this.calls[method] = (this.calls[method] ?? 0) + 1;
-            return fn(auth);
-          });
+          const { token } = await this.semaphore.run(() => call.auth.getAccessToken());
+          if (!token) throw new AdminApiError('credentials', call.ctx.method, 'the token endpoint returned no token');
+          return token;
         },
         {
           retry: this.props.retry,
           env,
           classify: (error) => retryVerdict(readFailure(error, env.now())),
-          onRetry: () => {
-            this.retries[method] = (this.retries[method] ?? 0) + 1;
-          },
           giveUp: ({ lastError, attempts, elapsedMs }) =>
-            exhaustedError(readFailure(lastError, env.now()), ctx, attempts, elapsedMs),
+            exhaustedError(readFailure(lastError, env.now()), call.ctx, attempts, elapsedMs),
         },
       );
     } catch (error) {
-      throw this.mapError(error, ctx);
+      throw this.mapError(error, call.ctx);
     }
   }
 
-  private mapError(error: unknown, ctx: CallContext): AdminApiError {
+  /**
+   * Runs `fn` holding one of the client's concurrency slots (one HTTP request in flight); `first` goes ahead of
+   * waiting calls (a batch whose tokens are ready, so token exchanges queued behind it do not starve it).
+   */
+  public slot<T>(fn: () => Promise<T>, first = false): Promise<T> {
+    return this.semaphore.run(fn, first);
+  }
+
+  public count(method: MethodId): void {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+  }
+
+  public countRetry(method: MethodId): void {
+    this.retries[method] = (this.retries[method] ?? 0) + 1;
+  }
+
+  public get retryOptions(): RetryOptions {
+    return this.props.retry;
+  }
+
+  public get env(): RetryEnvironment {
+    return this.props.env;
+  }
+
+  public get concurrency(): number {
+    return this.props.concurrency;
+  }
+
+  /** Any failure of a call as the `AdminApiError` its caller sees. */
+  public mapError(error: unknown, ctx: CallContext): AdminApiError {
     if (AdminApiError.isAdminApiError(error)) return error;
     const facts = readFailure(error, this.props.env.now());
     if (facts) return toAdminApiError(facts, ctx);
