@@ -54,6 +54,3 @@ export class AdminApiError extends MailPolicyError {
     Object.defineProperty(this, ADMIN_ERROR_SYM, { value: true });
   }
 }
-
-/** What a failed call's answer (or its absence) says: status, Google's reason, message, network code. */
-export { readFailure, type FailureFacts } from './private/error-mapping';

@@ -10,7 +10,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { Gaxios, type GaxiosOptionsPrepared } from 'gaxios';
 import { JWT } from 'google-auth-library';
 
-import { readFailure, type FailureFacts } from '../../admin/admin-error';
+import { readFailure, type FailureFacts } from '../../admin';
 import type { AdminEndpoint } from '../../admin/workspace-admin-options';
 import { scopeUrl } from '../../admin/scopes';
 import type { ServiceAccountKey } from '../../admin/service-account-key';
