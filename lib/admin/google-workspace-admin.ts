@@ -306,14 +306,8 @@ export class GoogleWorkspaceAdmin implements WorkspaceAdmin {
 
   public async listSendAsMany(userEmails: readonly string[]): Promise<PromiseSettledResult<SendAsRecord[]>[]> {
     if ((this.batch.partsPerBatch ?? 2) < 2 || userEmails.length < 2) {
-      return Promise.all(
-        userEmails.map((user) =>
-          this.listSendAs(user).then(
-            (value): PromiseSettledResult<SendAsRecord[]> => ({ status: 'fulfilled', value }),
-            (reason: unknown): PromiseSettledResult<SendAsRecord[]> => ({ status: 'rejected', reason }),
-          ),
-        ),
-      );
+      // Each read takes one of the runner's concurrency slots, so this stays bounded.
+      return Promise.allSettled(userEmails.map((user) => this.listSendAs(user)));
     }
     return listSendAsBatched(this.batch, userEmails);
   }

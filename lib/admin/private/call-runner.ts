@@ -63,25 +63,31 @@ export class CallRunner {
   /** Calls `fn` as `subject` with the token of the method's family; maps every failure to `AdminApiError`. */
   public async run<T>(method: MethodId, subject: string, fn: (auth: JWT) => Promise<T>): Promise<T> {
     const { ctx, auth, charges } = this.prepare(method, subject);
+    return this.retrying(
+      ctx,
+      async () => {
+        await acquire(charges, this.props.env);
+        return this.semaphore.run(async () => {
+          this.count(method);
+          return fn(auth);
+        });
+      },
+      () => this.countRetry(method),
+    );
+  }
+
+  /** Runs `op` under the client's retry policy; every failure comes out as the `AdminApiError` for `ctx`. */
+  private async retrying<T>(ctx: CallContext, op: () => Promise<T>, onRetry?: () => void): Promise<T> {
     const env = this.props.env;
     try {
-      return await runWithRetry(
-        async () => {
-          await acquire(charges, env);
-          return this.semaphore.run(async () => {
-            this.count(method);
-            return fn(auth);
-          });
-        },
-        {
-          retry: this.props.retry,
-          env,
-          classify: (error) => retryVerdict(readFailure(error, env.now())),
-          onRetry: () => this.countRetry(method),
-          giveUp: ({ lastError, attempts, elapsedMs }) =>
-            exhaustedError(readFailure(lastError, env.now()), ctx, attempts, elapsedMs),
-        },
-      );
+      return await runWithRetry(op, {
+        retry: this.props.retry,
+        env,
+        classify: (error) => retryVerdict(readFailure(error, env.now())),
+        onRetry,
+        giveUp: ({ lastError, attempts, elapsedMs }) =>
+          exhaustedError(readFailure(lastError, env.now()), ctx, attempts, elapsedMs),
+      });
     } catch (error) {
       throw this.mapError(error, ctx);
     }
@@ -115,25 +121,11 @@ export class CallRunner {
 
   /** The delegated access token of a prepared call, fetched (retried like a call) in one concurrency slot. */
   public async accessToken(call: PreparedCall): Promise<string> {
-    const env = this.props.env;
-    try {
-      return await runWithRetry(
-        async () => {
-          const { token } = await this.semaphore.run(() => call.auth.getAccessToken());
-          if (!token) throw new AdminApiError('credentials', call.ctx.method, 'the token endpoint returned no token');
-          return token;
-        },
-        {
-          retry: this.props.retry,
-          env,
-          classify: (error) => retryVerdict(readFailure(error, env.now())),
-          giveUp: ({ lastError, attempts, elapsedMs }) =>
-            exhaustedError(readFailure(lastError, env.now()), call.ctx, attempts, elapsedMs),
-        },
-      );
-    } catch (error) {
-      throw this.mapError(error, call.ctx);
-    }
+    return this.retrying(call.ctx, async () => {
+      const { token } = await this.semaphore.run(() => call.auth.getAccessToken());
+      if (!token) throw new AdminApiError('credentials', call.ctx.method, 'the token endpoint returned no token');
+      return token;
+    });
   }
 
   /**

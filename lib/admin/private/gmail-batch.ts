@@ -90,7 +90,9 @@ async function runChunk(deps: SendAsBatchDeps, first: readonly Pending[], result
     for (const part of pending) await acquire(part.call.charges, env);
     const outcome = await sendBatch(deps, pending);
     if (outcome.kind === 'refused') {
-      await Promise.all(pending.map((part) => settleSingle(deps, part, results)));
+      // Single calls take the runner's concurrency slots one each, so this stays bounded.
+      const settled = await Promise.allSettled(pending.map((part) => deps.single(part.user)));
+      settled.forEach((result, i) => (results[pending[i].index] = result));
       return;
     }
     const again: Array<{ part: Pending; facts?: FailureFacts; verdict: RetryVerdict & { retry: true } }> = [];
@@ -215,14 +217,6 @@ function readAnswer(answer: BatchResponsePart | undefined, runner: CallRunner): 
     kind: 'error',
     facts,
     verdict: retryVerdict(facts),
-    error: (part) => (facts ? toAdminApiError(facts, part.call.ctx) : runner.mapError({ response }, part.call.ctx)),
+    error: (part) => runner.mapError({ response }, part.call.ctx),
   };
-}
-
-async function settleSingle(deps: SendAsBatchDeps, part: Pending, results: Settled[]): Promise<void> {
-  try {
-    results[part.index] = { status: 'fulfilled', value: await deps.single(part.user) };
-  } catch (error) {
-    results[part.index] = { status: 'rejected', reason: error };
-  }
 }
